@@ -25,7 +25,11 @@ import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sfmagic.emulator.custom_schema import CustomSchema
 
 __all__ = [
     "COMPOUND_TYPES",
@@ -34,6 +38,7 @@ __all__ = [
     "PicklistValue",
     "SObjectDef",
     "Schema",
+    "load_custom_schema",
 ]
 
 COMPOUND_TYPES = frozenset({"address", "location"})
@@ -80,7 +85,9 @@ class FieldDef:
 
     @classmethod
     def from_describe(cls, entry: Mapping[str, Any]) -> FieldDef:
-        return cls(name=entry["name"], label=entry["label"], type=entry["type"], raw=entry)
+        return cls(
+            name=entry["name"], label=entry["label"], type=entry["type"], raw=entry
+        )
 
     def _flag(self, key: str) -> bool:
         return bool(self.raw.get(key, False))
@@ -231,6 +238,7 @@ class SObjectDef:
     fields: dict[str, FieldDef] = field(repr=False)
     child_relationships: tuple[ChildRelationshipDef, ...] = field(repr=False)
     virtual: bool = False
+    extra: Mapping[str, Any] = field(default_factory=dict, repr=False)
     _by_lower: dict[str, FieldDef] = field(default_factory=dict, repr=False)
     _by_relationship: dict[str, FieldDef] = field(default_factory=dict, repr=False)
     _children: dict[str, ChildRelationshipDef] = field(default_factory=dict, repr=False)
@@ -271,6 +279,7 @@ class SObjectDef:
             fields=fields,
             child_relationships=children,
             virtual=bool(extra.get("virtual", False)),
+            extra=dict(extra),
         )
 
     @property
@@ -329,6 +338,30 @@ class Schema:
     def standard(cls) -> Schema:
         """The shipped standard objects."""
         return cls([SObjectDef.from_describe(d) for d in _standard_describes()])
+
+    def with_custom(self, custom: CustomSchema | Path | str) -> Schema:
+        """A new schema with the custom objects and fields of a schema file.
+
+        ``custom`` is a ``CustomSchema`` from ``load_custom_schema`` or the path
+        of a TOML/JSON schema file (format: ``sfmagic.emulator.custom_schema``).
+        Raises ``CustomSchemaError`` (a ``ValueError``) when it does not fit.
+        """
+        from sfmagic.emulator import custom_schema
+
+        if not isinstance(custom, custom_schema.CustomSchema):
+            custom = custom_schema.load_custom_schema(Path(custom))
+        return custom_schema.apply_custom(self, custom)
+
+
+def load_custom_schema(path: Path) -> CustomSchema:
+    """Read a TOML or JSON schema file of custom objects and fields.
+
+    See ``sfmagic.emulator.custom_schema`` for the format; pass the result to
+    ``Schema.with_custom``.
+    """
+    from sfmagic.emulator.custom_schema import load_custom_schema as load
+
+    return load(Path(path))
 
 
 def _standard_describes() -> list[dict[str, Any]]:
