@@ -19,8 +19,8 @@ from typing import Literal as TypingLiteral
 
 __all__ = [
     "And",
-    "ComparisonOperator",
     "Comparison",
+    "ComparisonOperator",
     "Condition",
     "CountAll",
     "DateLiteral",
@@ -29,9 +29,9 @@ __all__ = [
     "FieldsMacro",
     "FunctionCall",
     "GroupBy",
-    "Includes",
     "InList",
     "InSubquery",
+    "Includes",
     "Literal",
     "LiteralKind",
     "Not",
@@ -151,7 +151,7 @@ class Literal:
     ``text`` is the literal as written.
     """
 
-    value: str | int | Decimal | bool | None | dt.date | dt.datetime
+    value: str | int | Decimal | bool | dt.date | dt.datetime | None
     kind: LiteralKind
     pos: Position
     text: str = ""
