@@ -189,13 +189,14 @@ class Dml:
     ) -> tuple[str, bool]:
         """Update the record whose external id is ``value``, or create it.
 
-        ``external_field`` is an external-id field or ``Id`` (then ``value``
-        None creates). Returns ``(id, created)``. Several matches raise
+        ``external_field`` is an external-id field, an ``idLookup`` field of a
+        standard object (``Contact.Email``, as Salesforce's upsert allows) or
+        ``Id`` (then ``value`` None creates). Returns ``(id, created)``. Several matches raise
         ``MultipleMatchesError`` (300); an unknown or non-external field is 404.
         """
         definition = self.sobject(sobject)
         field = definition.field(external_field)
-        if field is None or not (field.external_id or field.name == "Id"):
+        if field is None or not _upsert_key(definition, field):
             raise not_found()
         body = self._without_key(definition, payload, field, value)
         with self.store.transaction():
@@ -607,3 +608,10 @@ def _latest_covered(end: datetime) -> str:
     """``end``, or now if earlier, cut down to the minute (as Salesforce reports)."""
     moment = min(end.astimezone(UTC), datetime.now(UTC))
     return format_datetime(moment.replace(second=0, microsecond=0))
+
+
+def _upsert_key(definition: SObjectDef, field: FieldDef) -> bool:
+    """Whether upsert may match records on ``field``."""
+    if field.external_id or field.name == "Id":
+        return True
+    return field.id_lookup and not definition.custom
