@@ -191,12 +191,12 @@ class Dml:
 
         ``external_field`` is an external-id field, an ``idLookup`` field of a
         standard object (``Contact.Email``, as Salesforce's upsert allows) or
-        ``Id`` (then ``value`` None creates). Returns ``(id, created)``. Several matches raise
-        ``MultipleMatchesError`` (300); an unknown or non-external field is 404.
+        ``Id`` (then ``value`` None creates). Returns ``(id, created)``. Several
+        matches raise ``MultipleMatchesError`` (300); any other field is 404.
         """
         definition = self.sobject(sobject)
         field = definition.field(external_field)
-        if field is None or not _upsert_key(definition, field):
+        if field is None or not is_upsert_key(definition, field):
             raise not_found()
         body = self._without_key(definition, payload, field, value)
         with self.store.transaction():
@@ -610,7 +610,7 @@ def _latest_covered(end: datetime) -> str:
     return format_datetime(moment.replace(second=0, microsecond=0))
 
 
-def _upsert_key(definition: SObjectDef, field: FieldDef) -> bool:
+def is_upsert_key(definition: SObjectDef, field: FieldDef) -> bool:
     """Whether upsert may match records on ``field``."""
     if field.external_id or field.name == "Id":
         return True

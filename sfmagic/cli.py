@@ -1,0 +1,246 @@
+"""The ``sfmagic`` command.
+
+``sfmagic emulator`` serves a local Salesforce org until interrupted and prints
+what a client needs to reach it: the instance URL, the CA file to trust, the demo
+admin's credentials, the demo connected app and a ready bearer token.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from types import FrameType
+from typing import TYPE_CHECKING, TextIO
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sfmagic import __version__
+
+if TYPE_CHECKING:
+    from sfmagic.emulator.org import RunningOrg
+
+__all__ = ["build_parser", "main"]
+
+_EMULATOR_DESCRIPTION = """\
+Serve a local Salesforce org over HTTPS until interrupted (Ctrl+C or SIGTERM).
+
+The org speaks the REST data API (query, describe, records, limits) as
+simple-salesforce expects it, stores records in SQLite and signs its server
+certificate with a CA of its own. The command prints the instance URL, the CA
+file to trust, the demo admin's username, password and security token, the demo
+connected app's client id and secret, and a bearer token to start with. These
+are credentials of this local emulator only.
+"""
+
+_EMULATOR_EPILOG = """\
+examples:
+  sfmagic emulator --demo
+  sfmagic emulator --data ~/.sfmagic/org --port 8443
+  sfmagic emulator --scale 100000 --schema custom_objects.json
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``sfmagic`` command and its subcommands."""
+    parser = argparse.ArgumentParser(
+        prog="sfmagic",
+        description="Salesforce as a first-class citizen of Jupyter.",
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"%(prog)s {__version__}"
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.required = True
+
+    emulator = commands.add_parser(
+        "emulator",
+        help="Serve a local Salesforce org over HTTPS.",
+        description=_EMULATOR_DESCRIPTION,
+        epilog=_EMULATOR_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    emulator.add_argument(
+        "--port",
+        type=_port,
+        default=0,
+        help="TCP port to listen on. The default, 0, lets the system pick a free "
+        "port; the URL printed at startup shows which.",
+    )
+    emulator.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="Address to listen on. The default is the loopback address "
+        "127.0.0.1; pass another address only if other machines must reach the "
+        "emulator.",
+    )
+    emulator.add_argument(
+        "--data",
+        type=Path,
+        metavar="DIR",
+        help="Directory that keeps the org (org.sqlite, the CA and the server "
+        "certificate) across restarts. Without it the org lives in memory and "
+        "is gone when the command stops.",
+    )
+    emulator.add_argument(
+        "--demo",
+        action="store_true",
+        help="Fill an empty org with the demo data set: users, a lead queue, "
+        "about 300 accounts with contacts, cases, leads, opportunities, tasks, "
+        "events and notes.",
+    )
+    emulator.add_argument(
+        "--scale",
+        type=_positive,
+        metavar="N",
+        help="Generate N accounts with proportional children instead of the demo "
+        "size (implies --demo); useful for benchmarks.",
+    )
+    emulator.add_argument(
+        "--schema",
+        type=Path,
+        metavar="FILE",
+        help="TOML or JSON file describing custom objects and fields to add to "
+        "the standard objects (format: sfmagic.emulator.custom_schema).",
+    )
+    emulator.add_argument(
+        "--time-zone",
+        type=_time_zone,
+        metavar="ZONE",
+        help="The org's time zone, used by SOQL date literals such as TODAY "
+        "(an IANA name; default America/Los_Angeles).",
+    )
+    emulator.add_argument(
+        "--session-lifetime",
+        type=_positive,
+        metavar="SECONDS",
+        help="How long access tokens stay valid (default 7200, two hours).",
+    )
+    emulator.add_argument(
+        "--daily-api-limit",
+        type=_positive,
+        metavar="N",
+        help="Daily API request allocation reported in Sforce-Limit-Info and "
+        "limits/; requests past it are refused (default 15000).",
+    )
+    emulator.add_argument(
+        "--log-level",
+        default="warning",
+        choices=["debug", "info", "warning", "error"],
+        help="Level of the emulator's log on standard error; 'info' logs one "
+        "line per request (default: warning).",
+    )
+    emulator.set_defaults(handler=run_emulator)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``sfmagic`` command; returns the process exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    status: int = args.handler(args)
+    return status
+
+
+def run_emulator(args: argparse.Namespace, *, out: TextIO | None = None) -> int:
+    """Serve an org as the ``emulator`` subcommand's arguments ask, until a signal."""
+    out = out or sys.stdout
+    logging.basicConfig(
+        level=args.log_level.upper(), format="%(asctime)s %(name)s %(message)s"
+    )
+    from sfmagic.emulator.custom_schema import CustomSchemaError
+    from sfmagic.emulator.org import start_org
+    from sfmagic.emulator.settings import OrgSettings
+
+    settings = OrgSettings()
+    if args.time_zone:
+        settings.time_zone = args.time_zone
+    if args.session_lifetime:
+        settings.session_lifetime = args.session_lifetime
+    if args.daily_api_limit:
+        settings.daily_api_limit = args.daily_api_limit
+
+    stop = threading.Event()
+
+    def request_stop(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = {
+        sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)
+    }
+    try:
+        try:
+            org = start_org(
+                demo=args.demo,
+                data=args.data,
+                scale=args.scale,
+                port=args.port,
+                host=args.host,
+                settings=settings,
+                schema_file=args.schema,
+                log_level=args.log_level,
+            )
+        except (OSError, CustomSchemaError) as error:
+            print(f"sfmagic emulator: error: cannot start: {error}", file=sys.stderr)
+            return 1
+        with org:
+            _print_org(org, out)
+            while not stop.wait(0.5):
+                pass
+            print("sfmagic emulator: stopping", file=out, flush=True)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return 0
+
+
+def _print_org(org: RunningOrg, out: TextIO) -> None:
+    lines = [
+        ("instance URL", org.instance_url),
+        ("CA file", str(org.ca_file)),
+        ("org id", org.org_id),
+        ("username", org.username),
+        ("password", org.password),
+        ("security token", org.security_token),
+        ("client id", org.client_id),
+        ("client secret", org.client_secret),
+        ("redirect URI", org.redirect_uri),
+        ("access token", org.access_token()),
+    ]
+    print("sfmagic emulator is serving a local Salesforce org", file=out)
+    width = max(len(label) for label, _ in lines) + 1
+    for label, value in lines:
+        print(f"  {label + ':':<{width}} {value}", file=out)
+    print("Press Ctrl+C to stop.", file=out, flush=True)
+
+
+def _time_zone(text: str) -> str:
+    try:
+        ZoneInfo(text)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a known time zone") from None
+    return text
+
+
+def _port(text: str) -> int:
+    number = _integer(text)
+    if not 0 <= number <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (0-65535)")
+    return number
+
+
+def _positive(text: str) -> int:
+    number = _integer(text)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
+    return number
+
+
+def _integer(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
