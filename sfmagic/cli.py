@@ -20,6 +20,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sfmagic import __version__
 
+CURRENT_API = "59.0"
+
 if TYPE_CHECKING:
     from sfmagic.emulator.org import RunningOrg
 
@@ -134,6 +136,22 @@ def build_parser() -> argparse.ArgumentParser:
         "line per request (default: warning).",
     )
     emulator.set_defaults(handler=run_emulator)
+
+    demo = commands.add_parser(
+        "demo",
+        help="Start the demo org, answer a sample query over HTTPS, and stop.",
+        description="Start the demo org in the embedded emulator (in memory), ask "
+        "it over HTTPS for the newest leads waiting in the 'Inbound Leads' queue, "
+        "print them, and stop.",
+    )
+    demo.add_argument(
+        "--limit",
+        type=_positive,
+        default=10,
+        metavar="N",
+        help="How many leads to show (default 10).",
+    )
+    demo.set_defaults(handler=run_demo)
     return parser
 
 
@@ -195,6 +213,56 @@ def run_emulator(args: argparse.Namespace, *, out: TextIO | None = None) -> int:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     return 0
+
+
+DEMO_QUERY = (
+    "SELECT Name, Company, Status, LeadSource, CreatedDate FROM Lead "
+    "WHERE Owner.Name = 'Inbound Leads' AND IsConverted = false "
+    "ORDER BY CreatedDate DESC LIMIT {limit}"
+)
+_DEMO_COLUMNS = ("Name", "Company", "Status", "LeadSource", "CreatedDate")
+
+
+def run_demo(args: argparse.Namespace, *, out: TextIO | None = None) -> int:
+    """Start the demo org, print the answer to a sample query, and stop."""
+    out = out or sys.stdout
+    from sfmagic.emulator import start
+
+    soql = DEMO_QUERY.format(limit=args.limit)
+    with start(demo=True) as org:
+        session = org.session()
+        session.headers["Authorization"] = f"Bearer {org.access_token()}"
+        response = session.get(
+            f"{org.instance_url}/services/data/v{CURRENT_API}/query/",
+            params={"q": soql},
+            timeout=60,
+        )
+        response.raise_for_status()
+        answer = response.json()
+        print(f"Demo org at {org.instance_url}", file=out)
+        print(f"SOQL: {soql}", file=out)
+        print(f"{answer['totalSize']} leads:", file=out)
+        _print_table(answer["records"], _DEMO_COLUMNS, out)
+    return 0
+
+
+def _print_table(
+    records: Sequence[dict[str, object]], columns: Sequence[str], out: TextIO
+) -> None:
+    rows = [[str(record.get(name) or "") for name in columns] for record in records]
+    widths = [
+        max([len(name)] + [len(row[i]) for row in rows])
+        for i, name in enumerate(columns)
+    ]
+    print(
+        "  ".join(name.ljust(w) for name, w in zip(columns, widths, strict=True)),
+        file=out,
+    )
+    for row in rows:
+        print(
+            "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)),
+            file=out,
+        )
 
 
 def _print_org(org: RunningOrg, out: TextIO) -> None:

@@ -155,3 +155,23 @@ def test_emulator_with_demo_data_and_a_data_directory(tmp_path: Path) -> None:
         served.process.send_signal(signal.SIGTERM)
         assert served.process.wait(timeout=30) == 0
     assert (tmp_path / "org.sqlite").is_file()
+
+
+def test_demo_answers_the_sample_query(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo", "--limit", "3"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("Demo org at https://127.0.0.1:")
+    assert "Owner.Name = 'Inbound Leads'" in lines[1]
+    assert lines[2] == "3 leads:"
+    assert lines[3].split() == [
+        "Name",
+        "Company",
+        "Status",
+        "LeadSource",
+        "CreatedDate",
+    ]
+    assert len(lines) == 7
+    assert all(
+        " Open - " in line or " Working - " in line or " Closed - " in line
+        for line in lines[4:]
+    )
