@@ -49,8 +49,10 @@ from schema_builders import (
     build_queue_sobject,
     build_task,
     build_user,
-    child,
 )
+
+from sfmagic.emulator.describe import GLOBAL_KEYS, global_template
+from sfmagic.emulator.describe_entries import child_relationship
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SOURCE = Path("/work/shared/reference/describe")
@@ -71,49 +73,6 @@ OBJECTS = frozenset(CAPTURED + BUILT)
 VIRTUAL = frozenset({"OpenActivity", "ActivityHistory"})
 ACTIVITY_VIEW_PARENTS = frozenset({"Account", "Contact"})
 
-GLOBAL_KEYS = (
-    "activateable",
-    "associateEntityType",
-    "associateParentEntity",
-    "createable",
-    "custom",
-    "customSetting",
-    "deepCloneable",
-    "deletable",
-    "deprecatedAndHidden",
-    "feedEnabled",
-    "hasSubtypes",
-    "isInterface",
-    "isSubtype",
-    "keyPrefix",
-    "label",
-    "labelPlural",
-    "layoutable",
-    "mergeable",
-    "mruEnabled",
-    "name",
-    "queryable",
-    "replicateable",
-    "retrieveable",
-    "searchable",
-    "triggerable",
-    "undeletable",
-    "updateable",
-    "urls",
-)
-GLOBAL_URL_KEYS = (
-    "sobject",
-    "describe",
-    "rowTemplate",
-    "compactLayouts",
-    "approvalLayouts",
-    "listviews",
-    "quickActions",
-    "layouts",
-)
-
-# Global describe captures answer keyPrefix null for a few objects (the org hid
-# them); the emulator needs one prefix per object, the describe's.
 VERSION_IN_URL = re.compile(r"/services/data/v[0-9x]+\.[0-9x]+/")
 CAPTURED_HOST = "https://orgname.my.salesforce.com"
 
@@ -174,11 +133,10 @@ def global_entry(
     describe: dict[str, Any], captured: dict[str, Any] | None
 ) -> dict[str, Any]:
     """The 28-key describe-global entry of one object."""
-    source = captured if captured is not None else describe
-    entry: dict[str, Any] = {key: source.get(key) for key in GLOBAL_KEYS}
+    entry = global_template(captured if captured is not None else describe)
+    # Global describe captures answer keyPrefix null for a few objects (the org
+    # hid them); the emulator needs one prefix per object, the describe's.
     entry["keyPrefix"] = describe["keyPrefix"]
-    urls = source.get("urls") or {}
-    entry["urls"] = {key: urls[key] for key in GLOBAL_URL_KEYS if key in urls}
     for key in ("sobject", "describe", "rowTemplate"):
         entry["urls"][key] = describe["urls"][key]
     return entry
@@ -193,8 +151,11 @@ def add_built_children(objects: dict[str, Any]) -> None:
         for rel in describe["childRelationships"]
     }
     wanted = [
-        ("Contact", child("Opportunities", "Opportunity", "ContactId")),
-        ("Case", child("CaseComments", "CaseComment", "ParentId", cascade=True)),
+        ("Contact", child_relationship("Opportunities", "Opportunity", "ContactId")),
+        (
+            "Case",
+            child_relationship("CaseComments", "CaseComment", "ParentId", cascade=True),
+        ),
     ]
     for parent, rel in wanted:
         if (parent, rel["childSObject"], rel["field"]) not in existing:

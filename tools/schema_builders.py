@@ -3,12 +3,22 @@
 Task, Note, CaseComment, User, Group, QueueSobject and the virtual OpenActivity
 and ActivityHistory follow the Salesforce object reference; every field entry is
 filled to the 57 keys of a real describe by ``make_field``, with defaults per
-field type measured over the captured describes. Used by ``derive_schema.py``.
+field type measured over the captured describes, on top of the neutral entries of
+``sfmagic.emulator.describe_entries`` (which custom objects use too). Used by
+``derive_schema.py``.
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from sfmagic.emulator.describe_entries import (
+    child_relationship,
+    field_entry,
+    object_describe,
+    object_urls,
+    picklist_value,
+)
 
 # Per field type: (soapType, aggregatable, groupable, sortable, filterable),
 # as measured over the captured describes.
@@ -58,16 +68,7 @@ GEOCODE_ACCURACY = (
 
 def picklist(*values: str, default: str | None = None) -> list[dict[str, Any]]:
     """Picklist entries shaped like the describe's, labels equal to values."""
-    return [
-        {
-            "active": True,
-            "defaultValue": value == default,
-            "label": value,
-            "validFor": None,
-            "value": value,
-        }
-        for value in values
-    ]
+    return [picklist_value(value, default=value == default) for value in values]
 
 
 def make_field(name: str, label: str, type_: str, **overrides: Any) -> dict[str, Any]:
@@ -81,80 +82,26 @@ def make_field(name: str, label: str, type_: str, **overrides: Any) -> dict[str,
     long_text = type_ == "textarea" and length > 255
     if long_text:
         aggregatable = groupable = sortable = filterable = False
-    byte_length = length * 3 if type_ in TEXT_TYPES else length
-    entry: dict[str, Any] = {
+    keys: dict[str, Any] = {
         "aggregatable": aggregatable,
-        "aiPredictionField": False,
-        "autoNumber": False,
-        "byteLength": byte_length,
-        "calculated": False,
-        "calculatedFormula": None,
-        "cascadeDelete": False,
-        "caseSensitive": False,
-        "compoundFieldName": None,
-        "controllerName": None,
-        "createable": True,
-        "custom": False,
-        "defaultValue": None,
-        "defaultValueFormula": None,
-        "defaultedOnCreate": False,
-        "dependentPicklist": False,
-        "deprecatedAndHidden": False,
-        "digits": 0,
-        "displayLocationInDecimal": False,
-        "encrypted": False,
-        "externalId": False,
-        "extraTypeInfo": None,
+        "byteLength": length * 3 if type_ in TEXT_TYPES else length,
         "filterable": filterable,
-        "filteredLookupInfo": None,
-        "formulaTreatNullNumberAsZero": False,
         "groupable": groupable,
-        "highScaleNumber": False,
-        "htmlFormatted": False,
-        "idLookup": False,
-        "inlineHelpText": None,
-        "label": label,
         "length": length,
-        "mask": None,
-        "maskType": None,
-        "name": name,
-        "nameField": False,
-        "namePointing": False,
-        "nillable": True,
-        "permissionable": True,
-        "picklistValues": [],
-        "polymorphicForeignKey": False,
-        "precision": 0,
         "queryByDistance": type_ in ("address", "location"),
-        "referenceTargetField": None,
-        "referenceTo": [],
-        "relationshipName": None,
-        "relationshipOrder": None,
-        "restrictedDelete": False,
-        "restrictedPicklist": False,
-        "scale": 0,
-        "searchPrefilterable": False,
         "soapType": soap,
         "sortable": sortable,
-        "type": type_,
-        "unique": False,
-        "updateable": True,
-        "writeRequiresMasterRead": False,
     }
     if type_ == "boolean":
-        entry.update(nillable=False, defaultedOnCreate=True, defaultValue=False)
+        keys.update(nillable=False, defaultedOnCreate=True, defaultValue=False)
     if type_ in ("double", "currency", "percent"):
-        entry.update(precision=18, scale=2)
+        keys.update(precision=18, scale=2)
     if type_ == "int":
-        entry.update(digits=9)
+        keys.update(digits=9)
     if type_ in ("address", "location"):
-        entry.update(createable=False, updateable=False)
-    unknown = set(overrides) - set(entry)
-    if unknown:
-        raise ValueError(f"{name}: unknown describe keys {sorted(unknown)}")
-    entry.update(overrides)
-    if entry["nillable"] is False or not (entry["createable"] or entry["updateable"]):
-        entry["permissionable"] = False
+        keys.update(createable=False, updateable=False)
+    keys.update(overrides)
+    entry = field_entry(name, label, type_, **keys)
     if entry["picklistValues"] and "defaultValue" not in overrides:
         defaults = [p["value"] for p in entry["picklistValues"] if p["defaultValue"]]
         entry["defaultValue"] = defaults[0] if defaults else None
@@ -259,29 +206,6 @@ def address_fields(prefix: str, label: str) -> list[dict[str, Any]]:
 # --- object construction ------------------------------------------------------
 
 
-def object_urls(name: str, prefix: str | None, *extra: str) -> dict[str, str]:
-    base = f"/services/data/v{{version}}/sobjects/{name}"
-    urls = {
-        "sobject": base,
-        "describe": f"{base}/describe",
-        "rowTemplate": f"{base}/{{ID}}",
-    }
-    for key in extra:
-        urls[key] = {
-            "compactLayouts": f"{base}/describe/compactLayouts",
-            "approvalLayouts": f"{base}/describe/approvalLayouts",
-            "layouts": f"{base}/describe/layouts",
-            "listviews": f"{base}/listviews",
-            "quickActions": f"{base}/quickActions",
-            "defaultValues": f"{base}/defaultValues?recordTypeId&fields",
-        }[key]
-    if prefix and "layouts" in extra:
-        urls["uiDetailTemplate"] = "{instance_url}/{ID}"
-        urls["uiEditTemplate"] = "{instance_url}/{ID}/e"
-        urls["uiNewRecord"] = f"{{instance_url}}/{prefix}/e"
-    return urls
-
-
 def master_record_type(name: str) -> list[dict[str, Any]]:
     record_type_id = "012000000000000AAA"
     layout = f"/services/data/v{{version}}/sobjects/{name}/describe/layouts"
@@ -315,78 +239,16 @@ def make_object(
         if layoutable
         else ()
     )
-    describe: dict[str, Any] = {
-        "actionOverrides": [],
-        "activateable": False,
-        "associateEntityType": None,
-        "associateParentEntity": None,
+    keys: dict[str, Any] = {
         "childRelationships": children,
         "compactLayoutable": layoutable,
-        "createable": True,
-        "custom": False,
-        "customSetting": False,
-        "deepCloneable": False,
-        "defaultImplementation": None,
-        "deletable": True,
-        "deprecatedAndHidden": False,
-        "extendedBy": None,
-        "extendsInterfaces": None,
-        "feedEnabled": False,
-        "fields": fields,
-        "hasSubtypes": False,
-        "implementedBy": None,
-        "implementsInterfaces": None,
-        "isInterface": False,
-        "isSubtype": False,
-        "keyPrefix": prefix,
-        "label": label,
-        "labelPlural": plural,
-        "layoutable": layoutable,
-        "listviewable": None,
-        "lookupLayoutable": None,
-        "mergeable": False,
-        "mruEnabled": False,
-        "name": name,
-        "namedLayoutInfos": [],
-        "networkScopeFieldName": None,
-        "queryable": True,
         "recordTypeInfos": master_record_type(name) if layoutable else [],
-        "replicateable": True,
-        "retrieveable": True,
         "searchLayoutable": layoutable,
         "searchable": layoutable,
-        "sobjectDescribeOption": "FULL",
-        "supportedScopes": [],
-        "triggerable": True,
-        "undeletable": True,
-        "updateable": True,
         "urls": object_urls(name, prefix, *url_keys),
     }
-    unknown = set(flags) - set(describe)
-    if unknown:
-        raise ValueError(f"{name}: unknown describe keys {sorted(unknown)}")
-    describe.update(flags)
-    return describe
-
-
-def child(
-    relationship: str | None,
-    child_sobject: str,
-    field: str,
-    *,
-    cascade: bool = False,
-    restricted: bool = False,
-) -> dict[str, Any]:
-    return {
-        "cascadeDelete": cascade,
-        "childSObject": child_sobject,
-        "deprecatedAndHidden": False,
-        "field": field,
-        "junctionIdListNames": [],
-        "junctionReferenceTo": [],
-        "relationshipName": relationship,
-        "restrictedDelete": restricted,
-    }
+    keys.update(flags)
+    return object_describe(name, label, plural, prefix, fields, **keys)
 
 
 def scopes(plural: str) -> list[dict[str, str]]:
@@ -573,7 +435,7 @@ def build_user() -> dict[str, Any]:
                      defaultedOnCreate=False),
         *audit_fields(deletable=False),
     ]  # fmt: skip
-    children = [child("ManagedUsers", "User", "ManagerId")]
+    children = [child_relationship("ManagedUsers", "User", "ManagerId")]
     return make_object(
         "User", "User", "Users", "005", fields, children,
         deletable=False, undeletable=False, feedEnabled=True, mruEnabled=True,
@@ -602,7 +464,9 @@ def build_group() -> dict[str, Any]:
                    defaultValue=True),
         *audit_fields(deletable=False),
     ]  # fmt: skip
-    children = [child("QueueSobjects", "QueueSobject", "QueueId", cascade=True)]
+    children = [
+        child_relationship("QueueSobjects", "QueueSobject", "QueueId", cascade=True)
+    ]
     return make_object(
         "Group", "Group", "Groups", "00G", fields, children,
         layoutable=False, undeletable=False, replicateable=True,

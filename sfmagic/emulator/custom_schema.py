@@ -60,6 +60,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sfmagic.emulator.describe_entries import (
+    child_relationship,
+    field_entry,
+    object_describe,
+    object_urls,
+    picklist_value,
+)
 from sfmagic.emulator.schema import Schema, SObjectDef
 
 __all__ = ["CustomSchema", "CustomSchemaError", "apply_custom", "load_custom_schema"]
@@ -122,6 +129,14 @@ FIELD_OPTIONS = frozenset(
 )
 OBJECT_OPTIONS = frozenset(
     {"label", "plural_label", "key_prefix", "name_field", "fields", "description"}
+)
+# The optional urls of a custom object's describe, in the order it lists them.
+_URL_KEYS = (
+    "compactLayouts",
+    "approvalLayouts",
+    "listviews",
+    "quickActions",
+    "layouts",
 )
 NOT_GROUPABLE = frozenset(
     {"double", "currency", "percent", "datetime", "multipicklist"}
@@ -318,80 +333,32 @@ def _object_describe(
         _system_lookup("LastModifiedById", "Last Modified By ID", "LastModifiedBy"),
         _system("SystemModstamp", "System Modstamp", "datetime"),
     ]
-    base = f"/services/data/v{{version}}/sobjects/{name}"
     extra: dict[str, Any] = {}
     if autonumber:
         extra["autonumber"] = {"Name": str(name_spec.get("format") or "{0}")}
-    return {
-        "actionOverrides": [],
-        "activateable": False,
-        "associateEntityType": None,
-        "associateParentEntity": None,
-        "childRelationships": [],
-        "compactLayoutable": True,
-        "createable": True,
-        "custom": True,
-        "customSetting": False,
-        "deepCloneable": False,
-        "defaultImplementation": None,
-        "deletable": True,
-        "deprecatedAndHidden": False,
-        "extendedBy": None,
-        "extendsInterfaces": None,
-        "feedEnabled": False,
-        "fields": fields,
-        "hasSubtypes": False,
-        "implementedBy": None,
-        "implementsInterfaces": None,
-        "isInterface": False,
-        "isSubtype": False,
-        "keyPrefix": prefix,
-        "label": label,
-        "labelPlural": plural,
-        "layoutable": True,
-        "listviewable": None,
-        "lookupLayoutable": None,
-        "mergeable": False,
-        "mruEnabled": True,
-        "name": name,
-        "namedLayoutInfos": [],
-        "networkScopeFieldName": None,
-        "queryable": True,
-        "recordTypeInfos": [],
-        "replicateable": True,
-        "retrieveable": True,
-        "searchLayoutable": True,
-        "searchable": True,
-        "sobjectDescribeOption": "FULL",
-        "supportedScopes": [
+    describe = object_describe(
+        name,
+        label,
+        plural,
+        prefix,
+        fields,
+        custom=True,
+        mruEnabled=True,
+        supportedScopes=[
             {"label": "All records", "name": "everything"},
             {"label": "My records", "name": "mine"},
         ],
-        "triggerable": True,
-        "undeletable": True,
-        "updateable": True,
-        "urls": {
-            "sobject": base,
-            "describe": f"{base}/describe",
-            "rowTemplate": f"{base}/{{ID}}",
-            "compactLayouts": f"{base}/describe/compactLayouts",
-            "approvalLayouts": f"{base}/describe/approvalLayouts",
-            "listviews": f"{base}/listviews",
-            "quickActions": f"{base}/quickActions",
-            "layouts": f"{base}/describe/layouts",
-            "uiDetailTemplate": "{instance_url}/{ID}",
-            "uiEditTemplate": "{instance_url}/{ID}/e",
-            "uiNewRecord": f"{{instance_url}}/{prefix}/e",
-        },
-        "x-sfmagic": extra,
-    }
+        urls=object_urls(name, prefix, *_URL_KEYS),
+    )
+    describe["x-sfmagic"] = extra
+    return describe
 
 
 # --- fields -------------------------------------------------------------------------
 
 
 def _entry(name: str, label: str, type_: str, **overrides: Any) -> dict[str, Any]:
-    """A field entry with the 57 keys of a real describe."""
+    """A custom field entry; the traits that depend on the type come first."""
     soap = next((t[1] for t in FIELD_TYPES.values() if t[0] == type_), "xsd:string")
     text_like = type_ in {"string", "textarea", "picklist", "multipicklist"} | {
         "email",
@@ -400,70 +367,17 @@ def _entry(name: str, label: str, type_: str, **overrides: Any) -> dict[str, Any
     }
     length = int(overrides.get("length", 0))
     long_text = type_ == "textarea" and length > 255
-    aggregatable = type_ not in {"boolean", "multipicklist"} and not long_text
-    entry: dict[str, Any] = {
-        "aggregatable": aggregatable,
-        "aiPredictionField": False,
-        "autoNumber": False,
+    keys: dict[str, Any] = {
+        "aggregatable": type_ not in {"boolean", "multipicklist"} and not long_text,
         "byteLength": length * 3 if text_like else length,
-        "calculated": False,
-        "calculatedFormula": None,
-        "cascadeDelete": False,
-        "caseSensitive": False,
-        "compoundFieldName": None,
-        "controllerName": None,
-        "createable": True,
         "custom": True,
-        "defaultValue": None,
-        "defaultValueFormula": None,
-        "defaultedOnCreate": False,
-        "dependentPicklist": False,
-        "deprecatedAndHidden": False,
-        "digits": 0,
-        "displayLocationInDecimal": False,
-        "encrypted": False,
-        "externalId": False,
-        "extraTypeInfo": None,
         "filterable": not long_text,
-        "filteredLookupInfo": None,
-        "formulaTreatNullNumberAsZero": False,
         "groupable": type_ not in NOT_GROUPABLE and not long_text,
-        "highScaleNumber": False,
-        "htmlFormatted": False,
-        "idLookup": False,
-        "inlineHelpText": None,
-        "label": label,
-        "length": length,
-        "mask": None,
-        "maskType": None,
-        "name": name,
-        "nameField": False,
-        "namePointing": False,
-        "nillable": True,
-        "permissionable": True,
-        "picklistValues": [],
-        "polymorphicForeignKey": False,
-        "precision": 0,
-        "queryByDistance": False,
-        "referenceTargetField": None,
-        "referenceTo": [],
-        "relationshipName": None,
-        "relationshipOrder": None,
-        "restrictedDelete": False,
-        "restrictedPicklist": False,
-        "scale": 0,
-        "searchPrefilterable": False,
         "soapType": soap,
         "sortable": type_ != "multipicklist" and not long_text,
-        "type": type_,
-        "unique": False,
-        "updateable": True,
-        "writeRequiresMasterRead": False,
     }
-    entry.update(overrides)
-    if not entry["nillable"] or not (entry["createable"] or entry["updateable"]):
-        entry["permissionable"] = False
-    return entry
+    keys.update(overrides)
+    return field_entry(name, label, type_, **keys)
 
 
 def _system(name: str, label: str, type_: str, **overrides: Any) -> dict[str, Any]:
@@ -517,15 +431,7 @@ def _picklist_values(values: Any, default: Any, where: str) -> list[dict[str, An
             is_default = bool(item.get("default")) or value == default
         else:
             raise CustomSchemaError(f"{where}: bad picklist value {item!r}")
-        entries.append(
-            {
-                "active": True,
-                "defaultValue": is_default,
-                "label": label,
-                "validFor": None,
-                "value": value,
-            }
-        )
+        entries.append(picklist_value(value, label, default=is_default))
     return entries
 
 
@@ -637,14 +543,11 @@ def _reference(
         relationshipOrder=0 if kind == "master_detail" else None,
         writeRequiresMasterRead=kind == "master_detail",
     )
-    relationship_entry = {
-        "cascadeDelete": delete == "cascade",
-        "childSObject": sobject,
-        "deprecatedAndHidden": False,
-        "field": name,
-        "junctionIdListNames": [],
-        "junctionReferenceTo": [],
-        "relationshipName": child_name.removesuffix("__r") + "__r",
-        "restrictedDelete": delete == "restrict",
-    }
+    relationship_entry = child_relationship(
+        child_name.removesuffix("__r") + "__r",
+        sobject,
+        name,
+        cascade=delete == "cascade",
+        restricted=delete == "restrict",
+    )
     return target, relationship_entry

@@ -14,11 +14,19 @@ dicts as read-only.
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from typing import Any
 
 from sfmagic.emulator.schema import Schema, SObjectDef
 
-__all__ = ["basic_info", "describe_global", "describe_sobject", "global_entry"]
+__all__ = [
+    "GLOBAL_KEYS",
+    "basic_info",
+    "describe_global",
+    "describe_sobject",
+    "global_entry",
+    "global_template",
+]
 
 GLOBAL_KEYS = (
     "activateable",
@@ -96,15 +104,23 @@ def _cached(
     return payload
 
 
+def global_template(describe: Mapping[str, Any]) -> dict[str, Any]:
+    """The 28-key describe-global entry taken from a describe payload.
+
+    The urls keep their placeholders; ``tools/derive_schema.py`` uses this for
+    the entries it ships, ``global_entry`` for objects shipped without one.
+    """
+    entry = {key: describe.get(key) for key in GLOBAL_KEYS}
+    urls = describe.get("urls") or {}
+    entry["urls"] = {key: urls[key] for key in GLOBAL_URL_KEYS if key in urls}
+    return entry
+
+
 def _global_template(sobject: SObjectDef) -> dict[str, Any]:
     shipped = sobject.extra.get("global")
     if isinstance(shipped, dict):
         return dict(shipped)
-    raw = sobject.raw
-    entry = {key: raw.get(key) for key in GLOBAL_KEYS}
-    urls = raw.get("urls") or {}
-    entry["urls"] = {key: urls[key] for key in GLOBAL_URL_KEYS if key in urls}
-    return entry
+    return global_template(sobject.raw)
 
 
 def global_entry(sobject: SObjectDef, api_version: str) -> dict[str, Any]:

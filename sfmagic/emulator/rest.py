@@ -367,6 +367,11 @@ def get_record(call: RestCall) -> Response:
     """``GET sobjects/{O}/{id}``: the record, or only ``?fields=`` and Id."""
     sobject = call.stored_sobject()
     record_id = _record_id(call, sobject, reading=True)
+    return _record_response(call, sobject, record_id)
+
+
+def _record_response(call: RestCall, sobject: SObjectDef, record_id: str) -> Response:
+    """The live record as JSON, after the conditional headers (304, 412)."""
     row = _live_row(call, sobject, record_id)
     modified = _row_modified(row)
     if modified is not None:
@@ -507,14 +512,7 @@ def get_by_external_id(call: RestCall) -> Response:
         if not found:
             raise not_found()
         return _multiple_choices(call, sobject, found)
-    row = _live_row(call, sobject, found[0])
-    modified = _row_modified(row)
-    if modified is not None:
-        unchanged = conditional(call.request, modified)
-        if unchanged is not None:
-            return unchanged
-    body = values.record_json(sobject, row, call.version, _fields_param(call))
-    return JsonResponse(body, headers=last_modified_header(modified))
+    return _record_response(call, sobject, found[0])
 
 
 def upsert_by_external_id(call: RestCall) -> Response:

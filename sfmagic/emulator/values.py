@@ -232,13 +232,14 @@ def _parser_error(type_name: str, value: Any) -> ApiError:
     )
 
 
+def _field_error(field: FieldDef, code: str, detail: str) -> ApiError:
+    """A 400 about one field's value, worded as Salesforce words them."""
+    return ApiError(400, code, f"{field.label}: {detail}", [field.name])
+
+
 def _wrong_type(field: FieldDef, value: Any) -> ApiError:
-    return ApiError(
-        400,
-        "INVALID_TYPE_ON_FIELD_IN_RECORD",
-        f"{field.label}: value not of required type: {value}",
-        [field.name],
-    )
+    detail = f"value not of required type: {value}"
+    return _field_error(field, "INVALID_TYPE_ON_FIELD_IN_RECORD", detail)
 
 
 def _text(field: FieldDef, value: Any) -> str | None:
@@ -254,12 +255,8 @@ def _text(field: FieldDef, value: Any) -> str | None:
         # Salesforce stores an empty string as null.
         return None
     if field.length and len(text) > field.length:
-        raise ApiError(
-            400,
-            "STRING_TOO_LONG",
-            f"{field.label}: data value too large: {text} (max length={field.length})",
-            [field.name],
-        )
+        detail = f"data value too large: {text} (max length={field.length})"
+        raise _field_error(field, "STRING_TOO_LONG", detail)
     return text
 
 
@@ -270,12 +267,8 @@ def _string(field: FieldDef, value: Any) -> Any:
 def _email(field: FieldDef, value: Any) -> Any:
     text = _text(field, value)
     if text is not None and not _EMAIL.match(text):
-        raise ApiError(
-            400,
-            "INVALID_EMAIL_ADDRESS",
-            f"{field.label}: invalid email address: {text}",
-            [field.name],
-        )
+        detail = f"invalid email address: {text}"
+        raise _field_error(field, "INVALID_EMAIL_ADDRESS", detail)
     return text
 
 
@@ -310,12 +303,8 @@ def _multipicklist(field: FieldDef, value: Any) -> Any:
 
 
 def _restricted(field: FieldDef, text: str) -> ApiError:
-    return ApiError(
-        400,
-        "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
-        f"{field.label}: bad value for restricted picklist field: {text}",
-        [field.name],
-    )
+    detail = f"bad value for restricted picklist field: {text}"
+    return _field_error(field, "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST", detail)
 
 
 def _boolean(field: FieldDef, value: Any) -> Any:
@@ -345,12 +334,8 @@ def _decimal(field: FieldDef, value: Any, type_name: str) -> Decimal:
 
 
 def _out_of_range(field: FieldDef, value: Any) -> ApiError:
-    return ApiError(
-        400,
-        "NUMBER_OUTSIDE_VALID_RANGE",
-        f"{field.label}: value outside of valid range on numeric field: {value}",
-        [field.name],
-    )
+    detail = f"value outside of valid range on numeric field: {value}"
+    return _field_error(field, "NUMBER_OUTSIDE_VALID_RANGE", detail)
 
 
 def _real(field: FieldDef, value: Any) -> Any:
@@ -413,12 +398,8 @@ def _reference(field: FieldDef, value: Any) -> Any:
     try:
         return ids.to_18(value.strip())
     except ValueError:
-        raise ApiError(
-            400,
-            "MALFORMED_ID",
-            f"{field.label}: id value of incorrect type: {value}",
-            [field.name],
-        ) from None
+        detail = f"id value of incorrect type: {value}"
+        raise _field_error(field, "MALFORMED_ID", detail) from None
 
 
 _FROM_JSON: dict[str, Callable[[FieldDef, Any], Any]] = {

@@ -7,6 +7,11 @@ Tests that write create records of their own, so that they do not depend on one
 another. ``sf`` is simple-salesforce pointed at it exactly as a
 user would; ``api`` sends raw requests with the admin's bearer token for the
 answers simple-salesforce hides (status codes, headers, bodies of errors).
+
+``live`` is a fresh org per test module with nothing seeded, for the login
+tests; ``unique_external_id_org``, also one per module, gives Account a unique
+external-id field for upserts. ``LoginRewrite`` sends simple-salesforce's login
+calls to a live org instead of Salesforce.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from typing import Any
 
 import pytest
 import requests
-from simple_salesforce import Salesforce
+from simple_salesforce.api import Salesforce
 
 from sfmagic.emulator import start
 from sfmagic.emulator.org import RunningOrg
@@ -35,6 +40,14 @@ CUSTOM_SCHEMA = {
         }
     }
 }
+# A schema file (TOML) giving Account a unique external-id field.
+UNIQUE_EXTERNAL_ID_SCHEMA = """
+[fields.Account.External_Id__c]
+type = "text"
+length = 40
+external_id = true
+unique = true
+"""
 # The API version simple-salesforce 1.12 uses by default.
 CLIENT_VERSION = "59.0"
 
@@ -60,6 +73,25 @@ class Api:
 
     def get(self, path: str, **kwargs: Any) -> requests.Response:
         return self.request("GET", path, **kwargs)
+
+
+class LoginRewrite(requests.Session):
+    """Sends simple-salesforce's login and test.salesforce.com calls to an org."""
+
+    def __init__(self, org: RunningOrg) -> None:
+        super().__init__()
+        self.trust_env = False
+        self.verify = str(org.ca_file)
+        self.base = org.instance_url
+
+    def request(
+        self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any
+    ) -> Any:
+        text = url.decode() if isinstance(url, bytes) else url
+        for host in ("https://login.salesforce.com", "https://test.salesforce.com"):
+            if text.startswith(host):
+                text = self.base + text[len(host) :]
+        return super().request(method, text, *args, **kwargs)
 
 
 def seed(org: RunningOrg) -> None:
@@ -108,3 +140,21 @@ def sf(org: RunningOrg) -> Salesforce:
 def api(org: RunningOrg) -> Api:
     """Raw requests to the live org, authenticated as the admin."""
     return Api(org)
+
+
+@pytest.fixture(scope="module")
+def live() -> Iterator[RunningOrg]:
+    """A fresh live org, one per test module, with nothing seeded."""
+    with start() as org:
+        yield org
+
+
+@pytest.fixture(scope="module")
+def unique_external_id_org(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[RunningOrg]:
+    """A live org, one per test module, whose Account has a unique external id."""
+    schema = tmp_path_factory.mktemp("schema") / "schema.toml"
+    schema.write_text(UNIQUE_EXTERNAL_ID_SCHEMA)
+    with start(schema_file=schema) as running:
+        yield running

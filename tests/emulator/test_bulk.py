@@ -7,7 +7,6 @@ import io
 import itertools
 import sqlite3
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -431,26 +430,14 @@ def test_upsert_on_id_creates_and_updates(org: RunningOrg, sf: Salesforce) -> No
     assert _sobject(sf).get(successes[1]["sf__Id"])["Name"] == f"{prefix} new"
 
 
-SCHEMA_FILE = """
-[fields.Account.External_Id__c]
-type = "text"
-length = 40
-external_id = true
-unique = true
-"""
-
-
 @pytest.fixture(scope="module")
-def ext_sf(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Salesforce]:
+def ext_sf(unique_external_id_org: RunningOrg) -> Salesforce:
     """simple-salesforce on an org whose Account has an external id field."""
-    schema = tmp_path_factory.mktemp("schema") / "schema.toml"
-    schema.write_text(SCHEMA_FILE)
-    with start(schema_file=schema) as running:
-        yield Salesforce(
-            instance_url=running.instance_url,
-            session_id=running.access_token(),
-            session=running.session(),
-        )
+    return Salesforce(
+        instance_url=unique_external_id_org.instance_url,
+        session_id=unique_external_id_org.access_token(),
+        session=unique_external_id_org.session(),
+    )
 
 
 def test_upsert_by_an_external_id_field(ext_sf: Salesforce) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -11,7 +10,6 @@ import pytest
 from simple_salesforce.api import Salesforce
 from simple_salesforce.exceptions import SalesforceMalformedRequest
 
-from sfmagic.emulator import start
 from sfmagic.emulator.org import RunningOrg
 from tests.emulator.conftest import Api
 
@@ -474,22 +472,10 @@ def test_collection_limits(api: Api) -> None:
     )
 
 
-SCHEMA_FILE = """
-[fields.Account.External_Id__c]
-type = "text"
-length = 40
-external_id = true
-unique = true
-"""
-
-
 @pytest.fixture(scope="module")
-def ext_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
+def ext_api(unique_external_id_org: RunningOrg) -> Api:
     """Raw requests to an org whose Account has an external id field."""
-    schema = tmp_path_factory.mktemp("schema") / "schema.toml"
-    schema.write_text(SCHEMA_FILE)
-    with start(schema_file=schema) as running:
-        yield Api(running)
+    return Api(unique_external_id_org)
 
 
 def test_collection_upsert_by_external_id(ext_api: Api) -> None:

@@ -21,7 +21,6 @@ from urllib.parse import parse_qs, urlsplit
 
 import jwt
 import pytest
-import requests
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -37,12 +36,13 @@ from simple_salesforce.login import SalesforceLogin, token_login
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from sfmagic.emulator import oauth, start
+from sfmagic.emulator import oauth
 from sfmagic.emulator.identity import AdminCredentials, ConnectedApp, Identity
 from sfmagic.emulator.org import RunningOrg
 from sfmagic.emulator.schema import Schema
 from sfmagic.emulator.settings import OrgSettings
 from sfmagic.emulator.store import Store
+from tests.emulator.conftest import LoginRewrite
 
 INSTANCE_URL = "https://testserver"
 TOKEN = "/services/oauth2/token"
@@ -1032,30 +1032,6 @@ def test_random_bodies_never_fail(fuzz_org: Org, body: bytes) -> None:
 
 
 # -- simple-salesforce and requests against the live HTTPS emulator ------------------
-
-
-class LoginRewrite(requests.Session):
-    """Sends simple-salesforce's login.salesforce.com calls to the emulator."""
-
-    def __init__(self, org: RunningOrg) -> None:
-        super().__init__()
-        self.trust_env = False
-        self.verify = str(org.ca_file)
-        self.base = org.instance_url
-
-    def request(
-        self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any
-    ) -> Any:
-        text = url.decode() if isinstance(url, bytes) else url
-        if text.startswith("https://login.salesforce.com"):
-            text = self.base + text.removeprefix("https://login.salesforce.com")
-        return super().request(method, text, *args, **kwargs)
-
-
-@pytest.fixture(scope="module")
-def live() -> Iterator[RunningOrg]:
-    with start() as org:
-        yield org
 
 
 @pytest.mark.live

@@ -14,13 +14,11 @@ import hashlib
 import secrets
 import shutil
 import threading
-from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 
-from sfmagic.emulator import start
 from sfmagic.emulator.org import RunningOrg
 
 CHROMIUM = shutil.which("chromium")
@@ -75,12 +73,6 @@ class OneShotListener:
     def __exit__(self, *exc: object) -> None:
         self.received.set()
         self.server.server_close()
-
-
-@pytest.fixture(scope="module")
-def live() -> Iterator[RunningOrg]:
-    with start() as org:
-        yield org
 
 
 def test_authorization_code_flow_in_chromium(live: RunningOrg) -> None:

@@ -9,7 +9,6 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from simple_salesforce.api import Salesforce
@@ -18,12 +17,13 @@ from simple_salesforce.login import SalesforceLogin
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from sfmagic.emulator import soap, start
+from sfmagic.emulator import soap
 from sfmagic.emulator.identity import AdminCredentials, Identity
 from sfmagic.emulator.org import RunningOrg
 from sfmagic.emulator.schema import Schema
 from sfmagic.emulator.settings import OrgSettings
 from sfmagic.emulator.store import Store
+from tests.emulator.conftest import LoginRewrite
 
 INSTANCE_URL = "https://testserver"
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
@@ -263,31 +263,6 @@ def test_random_envelopes_get_soap_answers(local: SimpleNamespace, body: bytes) 
 
 
 # -- simple-salesforce against the live HTTPS emulator ---------------------------------
-
-
-class LoginRewrite(requests.Session):
-    """Sends simple-salesforce's login.salesforce.com calls to the emulator."""
-
-    def __init__(self, org: RunningOrg) -> None:
-        super().__init__()
-        self.trust_env = False
-        self.verify = str(org.ca_file)
-        self.base = org.instance_url
-
-    def request(
-        self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any
-    ) -> Any:
-        text = url.decode() if isinstance(url, bytes) else url
-        for host in ("https://login.salesforce.com", "https://test.salesforce.com"):
-            if text.startswith(host):
-                text = self.base + text[len(host) :]
-        return super().request(method, text, *args, **kwargs)
-
-
-@pytest.fixture(scope="module")
-def live() -> Iterator[RunningOrg]:
-    with start() as org:
-        yield org
 
 
 @pytest.mark.live

@@ -97,22 +97,7 @@ async def _in_thread(action: Callable[[], T]) -> T:
 
 
 async def query_jobs(request: Request) -> Response:
-    version = _api_version(request)
-    service, session = await _begin(request)
-    if request.method == "GET":
-        params = dict(request.query_params)
-        return JsonResponse(
-            await _in_thread(
-                lambda: service.list_jobs("query", api_version=version, params=params)
-            )
-        )
-    body = await _json_body(request)
-    job = await _in_thread(
-        lambda: service.create_query_job(
-            body, user_id=session.user_id, api_version=version
-        )
-    )
-    return JsonResponse(job.summary_json())
+    return await _jobs(request, "query")
 
 
 async def query_job(request: Request) -> Response:
@@ -139,22 +124,7 @@ async def query_results(request: Request) -> Response:
 
 
 async def ingest_jobs(request: Request) -> Response:
-    version = _api_version(request)
-    service, session = await _begin(request)
-    if request.method == "GET":
-        params = dict(request.query_params)
-        return JsonResponse(
-            await _in_thread(
-                lambda: service.list_jobs("ingest", api_version=version, params=params)
-            )
-        )
-    body = await _json_body(request)
-    job = await _in_thread(
-        lambda: service.create_ingest_job(
-            body, user_id=session.user_id, api_version=version
-        )
-    )
-    return JsonResponse(job.summary_json())
+    return await _jobs(request, "ingest")
 
 
 async def ingest_job(request: Request) -> Response:
@@ -200,6 +170,25 @@ async def _read_upload(request: Request) -> bytes:
 
 
 # --- both kinds -----------------------------------------------------------------
+
+
+async def _jobs(request: Request, kind: str) -> Response:
+    """``GET`` lists the jobs of ``kind``; ``POST`` creates one."""
+    version = _api_version(request)
+    service, session = await _begin(request)
+    if request.method == "GET":
+        params = dict(request.query_params)
+        return JsonResponse(
+            await _in_thread(
+                lambda: service.list_jobs(kind, api_version=version, params=params)
+            )
+        )
+    body = await _json_body(request)
+    create = service.create_query_job if kind == "query" else service.create_ingest_job
+    job = await _in_thread(
+        lambda: create(body, user_id=session.user_id, api_version=version)
+    )
+    return JsonResponse(job.summary_json())
 
 
 async def _one_job(request: Request, kind: str) -> Response:

@@ -124,19 +124,15 @@ class BulkService:
         text = body.get("query")
         if not isinstance(text, str) or not text.strip():
             raise _invalid_job("A query job needs a query")
-        _check_content_type(body)
-        csv_format = CsvFormat.from_request(body)
+        common = _common_fields(body, user_id=user_id, api_version=api_version)
         sobject = self._check_query(text, user_id)
         job = self.jobs.new_job(
             kind="query",
             operation=operation,
             object=sobject.name,
             state="UploadComplete",
-            created_by=user_id,
-            api_version=api_version,
-            column_delimiter=csv_format.column_delimiter,
-            line_ending=csv_format.line_ending,
             query=text,
+            **common,
         )
         self._queue.put(job.id)
         return job
@@ -167,8 +163,7 @@ class BulkService:
         sobject = self._org.schema.get(name)
         if sobject is None or sobject.virtual:
             raise _invalid_job(f"Unable to find object: {name}")
-        _check_content_type(body)
-        csv_format = CsvFormat.from_request(body)
+        common = _common_fields(body, user_id=user_id, api_version=api_version)
         external_id = None
         if operation == "upsert":
             external_id = _external_id_field(sobject, body.get("externalIdFieldName"))
@@ -177,11 +172,8 @@ class BulkService:
             operation=operation,
             object=sobject.name,
             state="Open",
-            created_by=user_id,
-            api_version=api_version,
-            column_delimiter=csv_format.column_delimiter,
-            line_ending=csv_format.line_ending,
             external_id_field=external_id,
+            **common,
         )
 
     # --- changing jobs -----------------------------------------------------------
@@ -543,12 +535,22 @@ class BulkService:
         return updated, processed, failed
 
 
-def _check_content_type(body: Mapping[str, Any]) -> None:
+def _common_fields(
+    body: Mapping[str, Any], *, user_id: str, api_version: str
+) -> dict[str, Any]:
+    """The fields every new job takes from its request: owner, version, CSV format."""
     content_type = body.get("contentType")
     if content_type not in (None, "CSV"):
         raise _invalid_job(
             f"The only content type supported is CSV, not {content_type}"
         )
+    csv_format = CsvFormat.from_request(body)
+    return {
+        "created_by": user_id,
+        "api_version": api_version,
+        "column_delimiter": csv_format.column_delimiter,
+        "line_ending": csv_format.line_ending,
+    }
 
 
 def _external_id_field(sobject: SObjectDef, name: object) -> str:

@@ -262,19 +262,24 @@ async def composite_index(request: Request) -> Response:
 
 
 async def composite(request: Request) -> Response:
-    def work(org: OrgState, session: Session, version: str, body: Any) -> Any:
-        if not isinstance(body, dict):
-            raise bad_body("The body must be a JSON object with a compositeRequest")
-        return run_composite(request, org, session, body)
-
-    return await _handle(request, work)
+    return await _run_object(request, run_composite, "a compositeRequest")
 
 
 async def batch(request: Request) -> Response:
+    return await _run_object(request, run_batch, "batchRequests")
+
+
+async def _run_object(
+    request: Request,
+    runner: Callable[[Request, OrgState, Session, Mapping[str, Any]], Any],
+    member: str,
+) -> Response:
+    """Hand a JSON-object body to ``runner``; ``member`` names what it must hold."""
+
     def work(org: OrgState, session: Session, version: str, body: Any) -> Any:
         if not isinstance(body, dict):
-            raise bad_body("The body must be a JSON object with batchRequests")
-        return run_batch(request, org, session, body)
+            raise bad_body(f"The body must be a JSON object with {member}")
+        return runner(request, org, session, body)
 
     return await _handle(request, work)
 
