@@ -1,0 +1,211 @@
+"""The record editor in JupyterLab, driven in headless Chromium.
+
+The test starts a demo org and a JupyterLab server with its own config, runtime
+and data directories, writes a notebook that opens an Account in a
+``RecordEditor``, runs it in the browser, types a new value into a field, clicks
+Save and checks the org's database. A screenshot is kept in ``test-artifacts/``.
+Chromium is Debian's package on PATH (no downloaded browsers).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from sfmagic.emulator import start
+
+CHROMIUM = shutil.which("chromium")
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+NEW_SITE = "Typed in JupyterLab"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.live,
+    pytest.mark.skipif(CHROMIUM is None, reason="chromium is not on PATH"),
+    pytest.mark.timeout(240),
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _notebook(org: Any, record_id: str) -> dict[str, Any]:
+    source = (
+        "from sfmagic.client import Connection\n"
+        "from sfmagic.client.auth.grants import AccessTokenGrant\n"
+        "from sfmagic.widgets.editor import RecordEditor\n"
+        "import os\n"
+        "token = os.environ['SFMAGIC_TEST_TOKEN']\n"
+        f"grant = AccessTokenGrant({org.instance_url!r}, token)\n"
+        f"conn = Connection.open(grant, ca_file={str(org.ca_file)!r})\n"
+        f"RecordEditor('Account', {record_id!r}, conn=conn)\n"
+    )
+    return {
+        "cells": [
+            {
+                "cell_type": "code",
+                "execution_count": None,
+                "metadata": {},
+                "outputs": [],
+                "source": source,
+            }
+        ],
+        "metadata": {
+            "kernelspec": {
+                "display_name": "Python 3",
+                "language": "python",
+                "name": "python3",
+            }
+        },
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+
+
+@pytest.fixture(scope="module")
+def org() -> Iterator[Any]:
+    with start(demo=True) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def lab(
+    org: Any, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, Path]]:
+    """A JupyterLab server on loopback with private directories; (url, root)."""
+    base = tmp_path_factory.mktemp("lab")
+    root = base / "notebooks"
+    root.mkdir()
+    env = {
+        **os.environ,
+        "JUPYTER_CONFIG_DIR": str(base / "config"),
+        "JUPYTER_RUNTIME_DIR": str(base / "runtime"),
+        "JUPYTER_DATA_DIR": str(base / "data"),
+        "JUPYTERLAB_SETTINGS_DIR": str(base / "settings"),
+        "JUPYTERLAB_WORKSPACES_DIR": str(base / "workspaces"),
+        # The kernel reads the token from here, so it is not in the notebook.
+        "SFMAGIC_TEST_TOKEN": org.access_token(),
+    }
+    port = _free_port()
+    command = [
+        sys.executable,
+        "-m",
+        "jupyterlab",
+        "--allow-root",
+        "--no-browser",
+        f"--port={port}",
+        "--ServerApp.ip=127.0.0.1",
+        f"--ServerApp.root_dir={root}",
+        "--IdentityProvider.token=",
+        "--ServerApp.password=",
+        "--ServerApp.disable_check_xsrf=True",
+        "--LabApp.expose_app_in_browser=True",
+        "--LabApp.news_url=",
+    ]
+    log = (base / "lab.log").open("w")
+    process = subprocess.Popen(command, env=env, stdout=log, stderr=log)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_for(url, process)
+        yield url, root
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+def _wait_for(url: str, process: subprocess.Popen[bytes]) -> None:
+    session = requests.Session()
+    session.trust_env = False
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError("JupyterLab exited during start-up")
+        try:
+            if session.get(f"{url}/api/status", timeout=2).ok:
+                return
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.5)
+    raise RuntimeError("JupyterLab did not start within 60 s")
+
+
+def _site(org: Any, record_id: str) -> Any:
+    session = org.session()
+    session.headers["Authorization"] = f"Bearer {org.access_token()}"
+    answer = session.get(
+        f"{org.instance_url}/services/data/v62.0/sobjects/Account/{record_id}",
+        params={"fields": "Site"},
+    )
+    return answer.json()["Site"]
+
+
+def test_editor_in_lab_saves_a_changed_field(org: Any, lab: tuple[str, Path]) -> None:
+    from playwright.sync_api import sync_playwright
+
+    url, root = lab
+    session = org.session()
+    session.headers["Authorization"] = f"Bearer {org.access_token()}"
+    query = session.get(
+        f"{org.instance_url}/services/data/v62.0/query/",
+        params={"q": "SELECT Id FROM Account ORDER BY Name LIMIT 1"},
+    )
+    record_id = query.json()["records"][0]["Id"]
+    (root / "edit.ipynb").write_text(json.dumps(_notebook(org, record_id)))
+    ARTIFACTS.mkdir(exist_ok=True)
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS
+        )
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.goto(f"{url}/lab/tree/edit.ipynb")
+            page.wait_for_function(
+                "() => window.jupyterapp && window.jupyterapp.shell.currentWidget"
+                " && window.jupyterapp.shell.currentWidget.sessionContext"
+                " && window.jupyterapp.shell.currentWidget.sessionContext.session"
+                " && window.jupyterapp.shell.currentWidget.sessionContext.session"
+                ".kernel",
+                timeout=60_000,
+            )
+            page.evaluate(
+                "() => window.jupyterapp.commands.execute('notebook:run-all-cells')"
+            )
+            field = page.locator(".sfmagic-field-Site input")
+            field.wait_for(state="visible", timeout=90_000)
+            field.fill(NEW_SITE)
+            field.press("Tab")
+            page.locator("button.sfmagic-save").click()
+            status = page.locator(".sfmagic-status")
+            status.filter(has_text="Saved Account").wait_for(timeout=30_000)
+            page.screenshot(path=str(ARTIFACTS / "lab-editor.png"), full_page=True)
+        finally:
+            browser.close()
+
+    assert _site(org, record_id) == NEW_SITE

@@ -1,0 +1,56 @@
+"""Small helpers shared by the magic tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from IPython.core.error import UsageError
+from IPython.core.interactiveshell import InteractiveShell
+from IPython.utils.capture import CapturedIO, capture_output
+
+from sfmagic.emulator.org import RunningOrg
+
+
+def run(ip: InteractiveShell, magic: str, line: str = "") -> CapturedIO:
+    """Run ``%magic line`` and capture what it printed and displayed."""
+    with capture_output() as captured:
+        ip.run_line_magic(magic, line)
+    return captured
+
+
+def shown(captured: CapturedIO) -> str:
+    """Everything a captured run printed or displayed, as text."""
+    parts = [captured.stdout, captured.stderr]
+    for output in captured.outputs:
+        parts.extend(str(value) for value in output.data.values())
+    return "\n".join(parts)
+
+
+def usage_error(ip: InteractiveShell, magic: str, line: str = "") -> str:
+    """The message of the ``UsageError`` (the exact class) ``%magic line`` raises."""
+    with capture_output(), pytest.raises(UsageError) as caught:
+        ip.run_line_magic(magic, line)
+    assert type(caught.value) is UsageError
+    message = str(caught.value)
+    assert message.startswith(f"%{magic}: ")
+    assert message.endswith("."), message
+    assert ". " not in message.rstrip("."), f"more than one sentence: {message}"
+    assert "Traceback" not in message
+    return message
+
+
+def consent_widget(captured: CapturedIO) -> Any:
+    """The consent widget a captured ``%sf_login`` displayed."""
+    from ipywidgets.widgets.widget import _instances
+
+    for output in captured.outputs:
+        view = output.data.get("application/vnd.jupyter.widget-view+json")
+        if view:
+            return _instances[view["model_id"]]
+    raise AssertionError("no widget was displayed")
+
+
+def org_options(org: RunningOrg) -> str:
+    """``--login-url`` and ``--ca-file`` for the test org."""
+    return f"--login-url {org.instance_url} --ca-file {org.ca_file}"

@@ -1,0 +1,233 @@
+"""``%sf_whoami``, ``%sf_logout``, ``%sf_profiles`` and stored profiles."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+import requests
+from IPython.core.interactiveshell import InteractiveShell
+
+import sfmagic
+from sfmagic.client import NotConnectedError
+from sfmagic.client.auth.oauth import revoke_token
+from sfmagic.client.profiles import ProfileStore, config_dir, secret_key
+from sfmagic.client.secrets import SecretStore
+from sfmagic.emulator.org import RunningOrg
+from tests.login_support import callback_app, sign_in
+from tests.magics.helpers import consent_widget, org_options, run, shown, usage_error
+
+
+def stores() -> tuple[ProfileStore, SecretStore]:
+    directory = config_dir()
+    return ProfileStore(directory), SecretStore(directory, "file")
+
+
+def browser_sign_in(ip: InteractiveShell, org: RunningOrg, line: str) -> str:
+    """Run a browser ``%sf_login`` and finish it; the text it showed."""
+    captured = run(ip, "sf_login", line)
+    widget = consent_widget(captured)
+    redirect = sign_in(org, widget.login.authorize_url, org.username, org.password)
+    requests.get(redirect, timeout=30)
+    widget.login.wait(10)
+    return shown(captured)
+
+
+def test_whoami_shows_user_org_instance_version_usage(
+    ip_logged_in: InteractiveShell, org: RunningOrg
+) -> None:
+    captured = run(ip_logged_in, "sf_whoami")
+    text = captured.outputs[0].data["text/plain"]
+    html = captured.outputs[0].data["text/html"]
+
+    for expected in (
+        f"user          {org.username} (Ada Admin)",
+        f"org           {org.org_id}",
+        f"instance      {org.instance_url}",
+        "API version   64.0",
+        "API requests  ",
+        "alias         default (active)",
+    ):
+        assert expected in text
+    assert " of 15,000 today" in text
+    assert "<table class='sfmagic-whoami'>" in html
+
+
+def test_logout_forgets_the_connection(ip_logged_in: InteractiveShell) -> None:
+    token = sfmagic.connection().http.access_token
+
+    captured = run(ip_logged_in, "sf_logout")
+
+    assert captured.stdout == "Logged out of 'default' (admin@sfmagic.demo).\n"
+    with pytest.raises(NotConnectedError):
+        sfmagic.connection()
+    assert token is not None
+
+
+def test_logout_revoke_ends_the_session_at_salesforce(
+    ip_logged_in: InteractiveShell, org: RunningOrg
+) -> None:
+    token = sfmagic.connection().http.access_token
+
+    captured = run(ip_logged_in, "sf_logout", "--revoke")
+    answer = org.session().get(
+        f"{org.instance_url}/services/data/v64.0/limits/",
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=30,
+    )
+
+    assert "its tokens are revoked" in captured.stdout
+    assert answer.status_code == 401
+
+
+def test_logout_all(ip: InteractiveShell) -> None:
+    run(ip, "sf_login", "--local --alias a")
+    run(ip, "sf_login", "--local --alias b")
+
+    captured = run(ip, "sf_logout", "--all")
+
+    assert captured.stdout.count("Logged out of") == 2
+    assert "No open connections." in shown(run(ip, "sf_use"))
+
+
+def test_browser_login_saved_and_reused_from_its_profile(
+    ip: InteractiveShell, org: RunningOrg
+) -> None:
+    app, _, port = callback_app(org)
+    line = f"--client-id {app.client_id} {org_options(org)} --port {port} --save dev"
+    browser_sign_in(ip, org, line)
+    profiles, secrets = stores()
+    run(ip, "sf_logout")
+
+    captured = run(ip, "sf_login", "--profile dev")
+
+    profile = profiles.get("dev")
+    assert profile is not None
+    assert profile.mode == "browser"
+    assert profile.client_id == app.client_id
+    assert profile.ca_file == str(org.ca_file)
+    assert secrets.get(secret_key("dev", "refresh_token"))
+    assert captured.outputs == []
+    assert "Signed in as admin@sfmagic.demo" in captured.stdout
+    assert sfmagic.connection("dev").mode == "refresh"
+
+
+def test_revoked_profile_offers_the_consent_widget(
+    ip: InteractiveShell, org: RunningOrg
+) -> None:
+    app, _, port = callback_app(org)
+    line = f"--client-id {app.client_id} {org_options(org)} --port {port} --save ops"
+    browser_sign_in(ip, org, line)
+    refresh_token = sfmagic.connection().refresh_token
+    assert refresh_token is not None
+    revoke_token(org.session(), org.instance_url, refresh_token)
+    run(ip, "sf_logout")
+    _, secrets = stores()
+
+    captured = run(ip, "sf_login", "--profile ops")
+    widget = consent_widget(captured)
+
+    assert captured.stdout.startswith(
+        "The stored sign-in of profile 'ops' was revoked or has expired, so sign in "
+        "again below."
+    )
+    assert secrets.get(secret_key("ops", "refresh_token")) is None
+    redirect = sign_in(org, widget.login.authorize_url, org.username, org.password)
+    requests.get(redirect, timeout=30)
+    widget.login.wait(10)
+    assert secrets.get(secret_key("ops", "refresh_token"))
+    assert sfmagic.connection("ops").username == org.username
+
+
+def test_logout_revoke_forgets_the_profiles_sign_in(
+    ip: InteractiveShell, org: RunningOrg
+) -> None:
+    app, _, port = callback_app(org)
+    line = f"--client-id {app.client_id} {org_options(org)} --port {port} --save rv"
+    browser_sign_in(ip, org, line)
+
+    run(ip, "sf_logout", "--revoke")
+    captured = run(ip, "sf_login", "--profile rv")
+
+    assert captured.stdout.startswith("Profile 'rv' has no stored sign-in yet")
+    consent_widget(captured).login.cancel()
+
+
+def test_client_credentials_profile_keeps_its_secret(
+    ip: InteractiveShell, org: RunningOrg, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SF_CLIENT_SECRET", org.client_secret)
+    run(
+        ip,
+        "sf_login",
+        f"--client-credentials --client-id {org.client_id} {org_options(org)} "
+        "--save svc --alias service",
+    )
+    monkeypatch.delenv("SF_CLIENT_SECRET")
+    run(ip, "sf_logout", "--all")
+
+    run(ip, "sf_login", "--profile svc")
+
+    assert sfmagic.connection().alias == "service"
+    profiles, secrets = stores()
+    assert secrets.get(secret_key("svc", "client_secret")) == org.client_secret
+    text = profiles.path.read_text()
+    assert org.client_secret not in text
+    assert stat.S_IMODE(os.stat(secrets.file).st_mode) == 0o600
+
+
+def test_password_profile_stores_the_user_not_the_password(
+    ip: InteractiveShell, org: RunningOrg, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SF_PASSWORD", org.password)
+    monkeypatch.setenv("SF_SECURITY_TOKEN", org.security_token)
+    run(ip, "sf_login", f"-u {org.username} --soap {org_options(org)} --save me")
+
+    run(ip, "sf_login", "--profile me")
+
+    profiles, secrets = stores()
+    profile = profiles.get("me")
+    assert profile is not None
+    assert (profile.mode, profile.username) == ("soap", org.username)
+    assert not secrets.file.exists()
+    assert org.password not in profiles.path.read_text()
+    assert sfmagic.connection("me").mode == "soap"
+
+
+def test_profiles_list_and_delete(
+    ip: InteractiveShell, org: RunningOrg, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SF_CLIENT_SECRET", org.client_secret)
+    run(
+        ip,
+        "sf_login",
+        f"--client-credentials --client-id {org.client_id} {org_options(org)} "
+        "--save svc",
+    )
+
+    listed = shown(run(ip, "sf_profiles"))
+    deleted = run(ip, "sf_profiles", "--delete svc")
+    empty = shown(run(ip, "sf_profiles"))
+
+    assert "svc" in listed
+    assert "client_credentials" in listed
+    assert "client secret" in listed
+    assert org.client_secret not in listed
+    assert org.client_id not in listed
+    assert org.client_id[:12] + "…" in listed
+    assert deleted.stdout == "Deleted profile 'svc' and its stored secrets.\n"
+    assert "No stored profiles" in empty
+    _, secrets = stores()
+    assert secrets.get(secret_key("svc", "client_secret")) is None
+
+
+def test_broken_profiles_file_is_a_usage_error(ip: InteractiveShell) -> None:
+    profiles, _ = stores()
+    profiles.directory.mkdir(parents=True, exist_ok=True)
+    Path(profiles.path).write_text("this is = = not toml")
+
+    message = usage_error(ip, "sf_profiles")
+
+    assert "is not valid TOML" in message

@@ -1,0 +1,27 @@
+"""A live demo org and a connection to it, shared by the widget tests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from sfmagic.emulator import start
+
+
+@pytest.fixture(scope="package")
+def org() -> Iterator[Any]:
+    """A demo org served over HTTPS on loopback for the whole package."""
+    with start(demo=True) as running:
+        yield running
+
+
+@pytest.fixture(scope="package")
+def conn(org: Any) -> Any:
+    """A Connection to the demo org, logged in with its admin's access token."""
+    from sfmagic.client import Connection
+    from sfmagic.client.auth.grants import AccessTokenGrant
+
+    grant = AccessTokenGrant(org.instance_url, org.access_token())
+    return Connection.open(grant, ca_file=org.ca_file)
