@@ -3,13 +3,18 @@
 ``sfmagic emulator`` serves a local Salesforce org until interrupted and prints
 what a client needs to reach it: the instance URL, the CA file to trust, the demo
 admin's credentials, the demo connected app and a ready bearer token.
+``sfmagic demo`` answers a sample query from the demo org and stops;
+``sfmagic lab`` opens the tutorial notebooks in JupyterLab.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import logging
+import os
 import signal
+import subprocess
 import sys
 import threading
 from collections.abc import Sequence
@@ -152,6 +157,35 @@ def build_parser() -> argparse.ArgumentParser:
         help="How many leads to show (default 10).",
     )
     demo.set_defaults(handler=run_demo)
+
+    lab = commands.add_parser(
+        "lab",
+        help="Open the tutorial notebooks in JupyterLab.",
+        description=_LAB_DESCRIPTION,
+        epilog=_LAB_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    lab.add_argument(
+        "directory",
+        nargs="?",
+        type=Path,
+        default=Path("notebooks"),
+        metavar="DIR",
+        help="Folder to open (default: ./notebooks, the tutorials of a clone of "
+        "the sfmagic repository).",
+    )
+    lab.add_argument(
+        "--port",
+        type=_port,
+        default=0,
+        help="Port for JupyterLab (default: the first free one from 8888).",
+    )
+    lab.add_argument(
+        "--no-browser",
+        action="store_true",
+        help="Do not open a web browser; JupyterLab prints the URL to open.",
+    )
+    lab.set_defaults(handler=run_lab)
     return parser
 
 
@@ -244,6 +278,66 @@ def run_demo(args: argparse.Namespace, *, out: TextIO | None = None) -> int:
         print(f"{answer['totalSize']} leads:", file=out)
         _print_table(answer["records"], _DEMO_COLUMNS, out)
     return 0
+
+
+_LAB_DESCRIPTION = """\
+Open the tutorial notebooks in JupyterLab, on this machine only (127.0.0.1).
+
+Each tutorial starts with `%sf_login --local`, which runs the embedded emulator
+with the demo org inside the notebook's kernel; swap that one line for
+`%sf_login --login-url https://login.salesforce.com` (or a profile) to work
+with a real org. JupyterLab comes with the `lab` extra:
+`pip install 'sfmagic[lab]'`.
+"""
+
+_LAB_EPILOG = """\
+examples:
+  sfmagic lab
+  sfmagic lab my-notebooks --port 8890 --no-browser
+"""
+
+
+def lab_command(args: argparse.Namespace) -> list[str]:
+    """The JupyterLab command line that ``sfmagic lab`` runs for ``args``."""
+    command = [
+        sys.executable,
+        "-m",
+        "jupyterlab",
+        "--ip=127.0.0.1",
+        f"--ServerApp.root_dir={args.directory.resolve()}",
+    ]
+    if args.port:
+        command.append(f"--port={args.port}")
+    if args.no_browser:
+        command.append("--no-browser")
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        # Jupyter refuses to run as root unless told; containers often are root.
+        command.append("--allow-root")
+    return command
+
+
+def run_lab(args: argparse.Namespace) -> int:
+    """Run JupyterLab on the tutorials until it stops; returns its exit status."""
+    if not args.directory.is_dir():
+        print(
+            f"sfmagic lab: error: {args.directory} is not a folder; run this from "
+            "a clone of the sfmagic repository or name a folder of notebooks.",
+            file=sys.stderr,
+        )
+        return 2
+    if importlib.util.find_spec("jupyterlab") is None:
+        print(
+            "sfmagic lab: error: JupyterLab is not installed; install it with "
+            "pip install 'sfmagic[lab]'.",
+            file=sys.stderr,
+        )
+        return 2
+    process = subprocess.Popen(lab_command(args))
+    try:
+        return process.wait()
+    except KeyboardInterrupt:
+        process.send_signal(signal.SIGINT)
+        return process.wait()
 
 
 def _print_table(

@@ -175,3 +175,69 @@ def test_demo_answers_the_sample_query(capsys: pytest.CaptureFixture[str]) -> No
         " Open - " in line or " Working - " in line or " Closed - " in line
         for line in lines[4:]
     )
+
+
+def test_lab_serves_the_tutorials_folder(tmp_path: Path) -> None:
+    import os
+    import re
+    import socket
+    import time
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    tutorials = tmp_path / "tutorials"
+    tutorials.mkdir()
+    (tutorials / "01-first.ipynb").write_text(
+        '{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}'
+    )
+    env = {
+        **os.environ,
+        "JUPYTER_CONFIG_DIR": str(tmp_path / "config"),
+        "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"),
+        "JUPYTER_DATA_DIR": str(tmp_path / "data"),
+    }
+    log = tmp_path / "lab.log"
+    with log.open("w") as sink:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "sfmagic", "lab", str(tutorials)]
+            + ["--port", str(port), "--no-browser"],
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
+    session = requests.Session()
+    session.trust_env = False
+    try:
+        deadline = time.monotonic() + STARTUP_TIMEOUT
+        token = None
+        while token is None and time.monotonic() < deadline:
+            found = re.search(r"\?token=([0-9a-f]+)", log.read_text())
+            token = found.group(1) if found else None
+            time.sleep(0.3)
+        assert token, log.read_text()
+        listing = session.get(
+            f"http://127.0.0.1:{port}/api/contents",
+            headers={"Authorization": f"token {token}"},
+            timeout=30,
+        )
+        assert listing.status_code == 200
+        assert [item["name"] for item in listing.json()["content"]] == [
+            "01-first.ipynb"
+        ]
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def test_lab_refuses_a_missing_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["lab", str(tmp_path / "nowhere")]) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1
+    assert "is not a folder" in error
