@@ -200,8 +200,10 @@ def test_lab_serves_the_tutorials_folder(tmp_path: Path) -> None:
     log = tmp_path / "lab.log"
     with log.open("w") as sink:
         process = subprocess.Popen(
-            [sys.executable, "-m", "sfmagic", "lab", str(tutorials)]
-            + ["--port", str(port), "--no-browser"],
+            [
+                *(sys.executable, "-m", "sfmagic", "lab", str(tutorials)),
+                *("--port", str(port), "--no-browser"),
+            ],
             stdout=sink,
             stderr=subprocess.STDOUT,
             env=env,
