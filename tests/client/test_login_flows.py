@@ -139,9 +139,11 @@ def test_soap_login_refusals_name_the_problem(
 
 def test_soap_login_disabled_in_the_org(org: RunningOrg) -> None:
     grant = SoapLoginGrant(org.instance_url, org.username, org.password, "x")
-    with changed_settings(org, soap_login_disabled=True):
-        with pytest.raises(LoginError) as caught:
-            open_connection(org, grant)
+    with (
+        changed_settings(org, soap_login_disabled=True),
+        pytest.raises(LoginError) as caught,
+    ):
+        open_connection(org, grant)
 
     assert caught.value.problem is LoginProblem.SOAP_DISABLED
     assert caught.value.code == "INVALID_OPERATION"
@@ -198,9 +200,11 @@ def test_password_flow_turned_off_reads_as_bad_credentials(org: RunningOrg) -> N
         org.security_token,
         client_secret=org.client_secret,
     )
-    with changed_settings(org, password_flow_disabled=True):
-        with pytest.raises(LoginError) as caught:
-            open_connection(org, grant)
+    with (
+        changed_settings(org, password_flow_disabled=True),
+        pytest.raises(LoginError) as caught,
+    ):
+        open_connection(org, grant)
 
     assert caught.value.problem is LoginProblem.INVALID_CREDENTIALS
 
@@ -230,7 +234,7 @@ def test_jwt_signed_with_another_key_is_refused(org: RunningOrg) -> None:
 def test_jwt_assertion_claims(org: RunningOrg) -> None:
     import jwt
 
-    key, certificate = rsa_key_and_certificate()
+    key, _ = rsa_key_and_certificate()
     grant = JwtBearerGrant("https://login.salesforce.com/", "CID", "u@x.com", key)
 
     claims = jwt.decode(
