@@ -22,11 +22,14 @@ from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urljoin
 
+import keyring
 import requests
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
+from keyring.backend import KeyringBackend
+from keyring.errors import KeyringLocked, PasswordDeleteError
 
 from sfmagic.emulator import start
 from sfmagic.emulator.org import RunningOrg
@@ -191,3 +194,42 @@ def rsa_key_and_certificate() -> tuple[str, str]:
         serialization.NoEncryption(),
     ).decode()
     return key_pem, certificate.public_bytes(serialization.Encoding.PEM).decode()
+
+
+class MemoryKeyring(KeyringBackend):
+    """A keyring backend that keeps passwords in a dict (no system keyring here)."""
+
+    priority = 10  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.values: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.values.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.values[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        if self.values.pop((service, username), None) is None:
+            raise PasswordDeleteError(username)
+
+
+@contextmanager
+def keyring_in_memory() -> Iterator[MemoryKeyring]:
+    """Make a ``MemoryKeyring`` the keyring for the duration of a block."""
+    before = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    try:
+        yield backend
+    finally:
+        keyring.set_keyring(before)
+
+
+class LockedKeyring(MemoryKeyring):
+    """A usable keyring that refuses to store (a locked Secret Service)."""
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        raise KeyringLocked("the collection is locked")

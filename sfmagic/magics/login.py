@@ -127,9 +127,10 @@ class SfMagic(Magics):
         "-u",
         "--username",
         metavar="USER",
-        help="Log in as USER with password and security token, asked for with a "
-        "hidden prompt or read from SF_PASSWORD and SF_SECURITY_TOKEN; with "
-        "--jwt-key, the user to act as.",
+        help="Log in as USER with password and security token, read from "
+        "SF_PASSWORD and SF_SECURITY_TOKEN, from the keyring (service sfmagic, "
+        "keys user/USER/password and user/USER/security_token), or asked for "
+        "with a hidden prompt; with --jwt-key, the user to act as.",
     )
     @argument(
         "--soap",
@@ -212,7 +213,8 @@ class SfMagic(Magics):
         Passwords, security tokens, client secrets and tokens are never taken
         from the magic line: they come from environment variables
         (``SF_PASSWORD``, ``SF_SECURITY_TOKEN``, ``SF_CLIENT_SECRET``), the
-        secret store, or a hidden prompt. The new connection becomes the
+        secret store (the system keyring, or a private file without one), or a
+        hidden prompt. The new connection becomes the
         active one; ``sfmagic.connection()`` returns it.
 
         Browser sign-in shows a widget with a "Sign in to Salesforce" link. The
@@ -362,7 +364,13 @@ class SfMagic(Magics):
             alias         default (active)
             login         client_credentials at https://127.0.0.1:50123
         """
-        from sfmagic.client.errors import InvalidSessionError, LoginError
+        from requests import RequestException
+
+        from sfmagic.client.errors import (
+            InvalidSessionError,
+            LoginError,
+            SalesforceError,
+        )
         from sfmagic.client.registry import CONNECTIONS
         from sfmagic.magics.advice import usage_error
         from sfmagic.magics.views import WhoAmI
@@ -377,6 +385,17 @@ class SfMagic(Magics):
             raise UsageError(
                 f"%sf_whoami: the session of {connection.alias!r} expired and cannot "
                 "be renewed, so run %sf_login again."
+            ) from None
+        except SalesforceError as error:
+            raise UsageError(
+                f"%sf_whoami: {connection.instance_url} answered {error.status} "
+                f"{error.error_code or ''}".rstrip()
+                + ", so try again later or check the org's status."
+            ) from None
+        except RequestException:
+            raise UsageError(
+                f"%sf_whoami: {connection.instance_url} could not be reached, so "
+                "check the network (or restart the emulator) and try again."
             ) from None
         active = CONNECTIONS.active == connection.alias
         display(WhoAmI(connection, usage, active))

@@ -9,6 +9,7 @@ and finishes later, in the listener's thread or on the widget's button.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 from functools import cached_property
 from pathlib import Path
@@ -55,6 +56,8 @@ if TYPE_CHECKING:
     from sfmagic.magics.login import SfMagic
 
 __all__ = ["LoginRun", "normalize_login_url"]
+
+logger = logging.getLogger("sfmagic.magics")
 
 MAGIC = "sf_login"
 INSTANCE_URL_VARIABLE = "SF_INSTANCE_URL"
@@ -562,12 +565,28 @@ class LoginRun:
             ca_file=self.ca_file,
             redirect_uri=redirect_uri,
         )
+        stored = {
+            "refresh_token": connection.refresh_token,
+            "client_secret": client_secret,
+        }
+        try:
+            for kind, value in stored.items():
+                if value:
+                    self.secrets.set(secret_key(name, kind), value)
+        except Exception as error:  # any keyring backend may refuse
+            if not announce:
+                logger.warning(
+                    "profile %r not saved: the keyring refused (%s)",
+                    name,
+                    type(error).__name__,
+                )
+                return
+            raise UsageError(
+                f"%{MAGIC}: you are signed in, but the keyring refused to store the "
+                f"secrets of profile {name!r} ({type(error).__name__}), so unlock "
+                "it, or run %config SfMagic.secret_store = 'file', and log in "
+                "again with --save."
+            ) from None
         self.magics.profile_store().save(profile)
-        if connection.refresh_token:
-            self.secrets.set(
-                secret_key(name, "refresh_token"), connection.refresh_token
-            )
-        if client_secret:
-            self.secrets.set(secret_key(name, "client_secret"), client_secret)
         if announce:
             print(f"Saved profile {name!r}; its secrets are in {self.secrets.backend}.")

@@ -9,9 +9,7 @@ from pathlib import Path
 
 import keyring
 import pytest
-from keyring.backend import KeyringBackend
 from keyring.backends import fail
-from keyring.errors import PasswordDeleteError
 
 from sfmagic.client import CONNECTIONS, Connection, LoginError, NotConnectedError
 from sfmagic.client.auth import AccessTokenGrant, Tokens, UserInfo
@@ -25,35 +23,13 @@ from sfmagic.client.profiles import (
 )
 from sfmagic.client.registry import Connections
 from sfmagic.client.secrets import SecretStore, keyring_usable
-
-
-class MemoryKeyring(KeyringBackend):
-    """A keyring backend that keeps passwords in a dict."""
-
-    priority = 10  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.values: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.values.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.values[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        if self.values.pop((service, username), None) is None:
-            raise PasswordDeleteError(username)
+from tests.login_support import LockedKeyring, MemoryKeyring, keyring_in_memory
 
 
 @pytest.fixture
 def memory_keyring() -> Iterator[MemoryKeyring]:
-    before = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(before)
+    with keyring_in_memory() as backend:
+        yield backend
 
 
 def test_profiles_round_trip_through_toml(tmp_path: Path) -> None:
@@ -259,3 +235,36 @@ def test_package_level_connection_uses_the_registry() -> None:
         assert sfmagic.connection("pkg") is connection
     finally:
         CONNECTIONS.clear()
+
+
+def test_a_refusing_keyring_falls_back_to_the_file(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    before = keyring.get_keyring()
+    keyring.set_keyring(LockedKeyring())
+    try:
+        store = SecretStore(tmp_path, "auto")
+        store.set("profile/dev/refresh_token", "5Aep861-locked-out")
+        found = store.get("profile/dev/refresh_token")
+    finally:
+        keyring.set_keyring(before)
+
+    assert found == "5Aep861-locked-out"
+    assert stat.S_IMODE(store.file.stat().st_mode) == 0o600
+    assert "the keyring refused a secret (KeyringLocked)" in caplog.text
+    assert "5Aep861" not in caplog.text
+
+
+def test_a_refusing_keyring_is_an_error_when_chosen(tmp_path: Path) -> None:
+    from keyring.errors import KeyringLocked
+
+    before = keyring.get_keyring()
+    keyring.set_keyring(LockedKeyring())
+    try:
+        store = SecretStore(tmp_path, "keyring")
+        with pytest.raises(KeyringLocked):
+            store.set("k", "v")
+    finally:
+        keyring.set_keyring(before)
+
+    assert not store.file.exists()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -13,8 +14,19 @@ import sfmagic
 from sfmagic.client.auth import SignInState
 from sfmagic.emulator.org import RunningOrg
 from sfmagic.magics import local
-from tests.login_support import callback_app, new_app, rsa_key_and_certificate, sign_in
+from tests.login_support import (
+    callback_app,
+    free_port,
+    keyring_in_memory,
+    new_app,
+    rsa_key_and_certificate,
+    sign_in,
+)
 from tests.magics.helpers import consent_widget, org_options, run, shown
+
+RETIRING = (
+    "Note: Salesforce is retiring SOAP login() and the OAuth username-password flow"
+)
 
 
 def prompts(monkeypatch: pytest.MonkeyPatch, answers: list[str]) -> list[str]:
@@ -68,7 +80,7 @@ def test_password_oauth_with_secrets_from_the_environment(
         f"--username {org.username} --client-id {org.client_id} {org_options(org)}",
     )
 
-    assert "Salesforce is retiring SOAP login()" in captured.stdout
+    assert captured.stdout.startswith(RETIRING)
     assert sfmagic.connection().mode == "password"
     assert sfmagic.connection().username == org.username
 
@@ -79,13 +91,71 @@ def test_soap_login_asks_with_hidden_prompts(
 ) -> None:
     shown = prompts(monkeypatch, [org.password, org.security_token])
 
-    run(ip, "sf_login", f"-u {org.username} {flag} {org_options(org)}")
+    captured = run(ip, "sf_login", f"-u {org.username} {flag} {org_options(org)}")
 
     assert shown == [
         f"Password for {org.username}: ",
         f"Security token for {org.username} (empty if your IP is trusted): ",
     ]
     assert sfmagic.connection().mode == "soap"
+    assert captured.stdout.startswith(RETIRING)
+
+
+@pytest.mark.parametrize("store", ["keyring", "file"])
+def test_password_and_token_from_the_secret_store(
+    ip: InteractiveShell, org: RunningOrg, monkeypatch: pytest.MonkeyPatch, store: str
+) -> None:
+    asked = prompts(monkeypatch, [])
+    with keyring_in_memory() as backend:
+        if store == "keyring":
+            run(ip, "config", "SfMagic.secret_store = 'auto'")
+        secrets = ip.find_magic("sf_login").__self__.secret_store_for()
+        secrets.set(f"user/{org.username}/password", org.password)
+        secrets.set(f"user/{org.username}/security_token", org.security_token)
+
+        captured = run(ip, "sf_login", f"-u {org.username} {org_options(org)}")
+
+    assert asked == []
+    assert bool(backend.values) is (store == "keyring")
+    assert secrets.file.exists() is (store == "file")
+    assert captured.stdout.startswith(RETIRING)
+    assert sfmagic.connection().username == org.username
+
+
+@pytest.mark.parametrize(
+    ("option", "host"),
+    [
+        ("", "login.salesforce.com"),
+        ("--login-url test", "test.salesforce.com"),
+        ("--login-url login", "login.salesforce.com"),
+        ("--login-url acme.my.salesforce.com", "acme.my.salesforce.com"),
+        (
+            "--login-url https://acme--dev.sandbox.my.salesforce.com/",
+            "acme--dev.sandbox.my.salesforce.com",
+        ),
+    ],
+)
+def test_login_url_choices(ip: InteractiveShell, option: str, host: str) -> None:
+    port = free_port()
+
+    captured = run(ip, "sf_login", f"--client-id 3MVG9example {option} --port {port}")
+    login = consent_widget(captured).login
+    login.cancel()
+
+    assert urlsplit(login.authorize_url).netloc == host
+    assert urlsplit(login.authorize_url).path == "/services/oauth2/authorize"
+
+
+def test_login_url_from_config(ip: InteractiveShell) -> None:
+    run(ip, "config", "SfMagic.login_url = 'https://test.salesforce.com'")
+    run(ip, "config", "SfMagic.client_id = '3MVG9configured'")
+    run(ip, "config", f"SfMagic.callback_port = {free_port()}")
+
+    login = consent_widget(run(ip, "sf_login")).login
+    login.cancel()
+
+    assert login.authorize_url.startswith("https://test.salesforce.com/")
+    assert "client_id=3MVG9configured" in login.authorize_url
 
 
 def test_client_credentials_asks_for_the_secret(
@@ -214,8 +284,6 @@ def test_browser_wait_blocks_until_the_listener_gets_the_code(
 def test_local_browser_registers_a_callback_app(
     ip: InteractiveShell, org: RunningOrg
 ) -> None:
-    from tests.login_support import free_port
-
     port = free_port()
     widget = consent_widget(run(ip, "sf_login", f"--local --browser --port {port}"))
 

@@ -6,9 +6,11 @@ import os
 import stat
 from pathlib import Path
 
+import keyring
 import pytest
 import requests
 from IPython.core.interactiveshell import InteractiveShell
+from keyring.backends import fail
 
 import sfmagic
 from sfmagic.client import NotConnectedError
@@ -16,7 +18,13 @@ from sfmagic.client.auth.oauth import revoke_token
 from sfmagic.client.profiles import ProfileStore, config_dir, secret_key
 from sfmagic.client.secrets import SecretStore
 from sfmagic.emulator.org import RunningOrg
-from tests.login_support import callback_app, sign_in
+from tests.login_support import (
+    LockedKeyring,
+    callback_app,
+    free_port,
+    keyring_in_memory,
+    sign_in,
+)
 from tests.magics.helpers import consent_widget, org_options, run, shown, usage_error
 
 
@@ -231,3 +239,77 @@ def test_broken_profiles_file_is_a_usage_error(ip: InteractiveShell) -> None:
     message = usage_error(ip, "sf_profiles")
 
     assert "is not valid TOML" in message
+
+
+@pytest.mark.parametrize("keyring_here", [False, True])
+def test_saved_secrets_go_to_the_keyring_or_a_private_file(
+    ip: InteractiveShell,
+    org: RunningOrg,
+    monkeypatch: pytest.MonkeyPatch,
+    keyring_here: bool,
+) -> None:
+    run(ip, "config", "SfMagic.secret_store = 'auto'")
+    monkeypatch.setenv("SF_CLIENT_SECRET", org.client_secret)
+    line = (
+        f"--client-credentials --client-id {org.client_id} {org_options(org)} "
+        "--save svc"
+    )
+    with keyring_in_memory() as backend:
+        if not keyring_here:
+            # This machine's own keyring: none, so the file fallback is real.
+            keyring.set_keyring(fail.Keyring())
+        captured = run(ip, "sf_login", line)
+
+    _, secrets = stores()
+    key = secret_key("svc", "client_secret")
+    if keyring_here:
+        assert backend.values == {("sfmagic", key): org.client_secret}
+        assert not secrets.file.exists()
+        assert "its secrets are in keyring" in captured.stdout
+    else:
+        assert secrets.get(key) == org.client_secret
+        assert stat.S_IMODE(os.stat(secrets.file).st_mode) == 0o600
+        assert stat.S_IMODE(os.stat(secrets.file.parent).st_mode) == 0o700
+        assert f"its secrets are in {secrets.file}" in captured.stdout
+    assert org.client_secret not in captured.stdout
+
+
+def test_a_refusing_keyring_is_one_sentence(
+    ip: InteractiveShell, org: RunningOrg, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run(ip, "config", "SfMagic.secret_store = 'keyring'")
+    monkeypatch.setenv("SF_CLIENT_SECRET", org.client_secret)
+    line = (
+        f"--client-credentials --client-id {org.client_id} {org_options(org)} "
+        "--save svc"
+    )
+    with keyring_in_memory():
+        keyring.set_keyring(LockedKeyring())
+        message = usage_error(ip, "sf_login", line)
+
+    assert "the keyring refused to store the secrets of profile 'svc'" in message
+    assert "KeyringLocked" in message
+    assert sfmagic.connection().username == org.username
+    profiles, _ = stores()
+    assert profiles.get("svc") is None
+
+
+def test_whoami_when_the_org_cannot_be_reached(ip: InteractiveShell) -> None:
+    from sfmagic.client.api_session import ApiSession, retry_policy
+    from sfmagic.client.auth import AccessTokenGrant, Tokens, UserInfo
+    from sfmagic.client.connection import Connection
+    from sfmagic.client.registry import CONNECTIONS
+
+    gone = f"https://127.0.0.1:{free_port()}"
+    CONNECTIONS.add(
+        Connection(
+            ApiSession(retry=retry_policy(attempts=1, backoff=0.01)),
+            Tokens(access_token="00Dx!AQgone", instance_url=gone),
+            UserInfo("005", "ada@example.com", "Ada", "00D"),
+            grant=AccessTokenGrant(gone, "00Dx!AQgone"),
+        )
+    )
+
+    message = usage_error(ip, "sf_whoami")
+
+    assert f"{gone} could not be reached, so check the network" in message
