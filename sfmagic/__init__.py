@@ -24,9 +24,11 @@ if TYPE_CHECKING:
 
 __version__ = "0.1.0"
 __all__ = [
+    "RecordEditor",
     "__version__",
     "connection",
     "load_ipython_extension",
+    "records",
     "unload_ipython_extension",
 ]
 
@@ -66,4 +68,12 @@ def __getattr__(name: str) -> Any:
         from sfmagic.client.connection import Connection
 
         return Connection
+    if name == "RecordEditor":
+        from sfmagic.widgets.editor import RecordEditor
+
+        return RecordEditor
+    if name == "records":
+        from sfmagic.client import records
+
+        return records
     raise AttributeError(f"module 'sfmagic' has no attribute {name!r}")

@@ -4,7 +4,7 @@
 (one input per field, see ``sfmagic.widgets.fields``) in three sections
 (information, address, system information), a toolbar (load, new, save, revert,
 delete, close) and the record's related lists, whose rows open in a new editor.
-``%sf_edit Account 001…`` does the same through :func:`edit_magic_target`.
+``%sf_edit Account 001…`` (``sfmagic.magics.edit``) opens the same editor.
 
 Saving creates the record, or PATCHes only the fields that changed with
 ``If-Unmodified-Since`` set to the loaded ``LastModifiedDate``. When someone else
@@ -41,10 +41,15 @@ from sfmagic.client.records import (
     RecordConflictError,
     RecordError,
 )
-from sfmagic.widgets.fields import FieldWidget, LookupField, field_widget
+from sfmagic.widgets.fields import (
+    FieldWidget,
+    LookupField,
+    field_widget,
+    is_editable,
+)
 from sfmagic.widgets.related import RelatedListView
 
-__all__ = ["RecordEditor", "edit_magic_target", "parse_criteria", "parse_edit_line"]
+__all__ = ["RecordEditor", "parse_criteria"]
 
 _SECTIONS = ("Information", "Address", "System information")
 _COMPOUND_TYPES = frozenset({"address", "location"})
@@ -100,6 +105,8 @@ class RecordEditor:
         self.related: dict[str, RelatedListView] = {}
         self.opened: list[RecordEditor] = []
         self.conflict: RecordConflictError | None = None
+        self._held = "save"
+        self._seen: dict[str, Any] | None = None
         self.matches: list[dict[str, Any]] = []
         self.message = ""
         self.message_is_error = False
@@ -161,9 +168,16 @@ class RecordEditor:
         except RecordError as exc:
             self._say(str(exc), error=True)
             return False
+        self.show(loaded)
+        return True
+
+    def show(self, loaded: LoadedRecord) -> None:
+        """Show a record loaded with ``records.get_with_related``; unsaved changes
+        are dropped."""
+        if loaded.sobject != self.sobject:
+            raise ValueError(f"This editor shows {self.sobject}, not {loaded.sobject}.")
         self._show(loaded)
         self._say(f"Loaded {self._title()}.")
-        return True
 
     def load_where(self, where: str | Mapping[str, Any]) -> bool:
         """Load the one record whose fields equal ``where``; False otherwise."""
@@ -233,9 +247,23 @@ class RecordEditor:
             )
             self.confirm_box.layout.display = "flex"
             return False
+        return self._delete(force=False)
+
+    def _delete(self, *, force: bool) -> bool:
+        assert self.loaded is not None
         title = self._title()
+        self._hide_panels()
         try:
-            records.delete(self.sobject, self.loaded.id, conn=self.conn)
+            records.delete(
+                self.sobject,
+                self.loaded.id,
+                loaded=self._stamp_source(),
+                force=force,
+                conn=self.conn,
+            )
+        except RecordConflictError as exc:
+            self._show_conflict(exc, action="delete")
+            return False
         except RecordError as exc:
             self._say(str(exc), error=True)
             return False
@@ -244,10 +272,18 @@ class RecordEditor:
         return True
 
     def close(self) -> None:
-        """Forget the record: values, related lists and opened editors."""
+        """Forget the record: values, names, related lists, panels, opened editors.
+
+        The form stays, empty, ready to load or start another record.
+        """
+        for editor in self.opened:
+            editor.close()
         self._clear()
         for field in self.fields.values():
-            field.reset(None)
+            field.forget()
+        self.locator.value = ""
+        self.confirm_text.value = ""
+        self.conflict_text.value = ""
         self._say("Closed.")
 
     def resolve_conflict(self, choice: str) -> bool:
@@ -259,6 +295,8 @@ class RecordEditor:
             self.conflict = None
             return self.reload()
         if choice == "overwrite":
+            if self._held == "delete":
+                return self._delete(force=True)
             return self._write(force=True)
         raise ValueError(f"choice must be 'reload' or 'overwrite', not {choice!r}")
 
@@ -381,18 +419,26 @@ class RecordEditor:
             related.label: RelatedListView(related, self.open_related)
             for related in loaded.related
         }
+        boxes: list[widgets.Widget] = [view.widget for view in self.related.values()]
+        if loaded.unavailable:
+            # Said rather than hidden, so nobody takes a missing list for an
+            # empty one (Case has no Notes where Note cannot point to a Case).
+            missing = ", ".join(loaded.unavailable)
+            boxes.append(
+                widgets.HTML(
+                    f"<i>Not available in this org: {_html(missing)} (the "
+                    f"{_html(self.sobject)} object has no such relationship).</i>"
+                )
+            )
         self.related_box.children = (
-            [
-                widgets.HTML("<h4>Related</h4>"),
-                *(view.widget for view in self.related.values()),
-            ]
-            if self.related
-            else []
+            [widgets.HTML("<h4>Related</h4>"), *boxes] if boxes else []
         )
 
     def _clear(self) -> None:
         self.loaded = None
         self.conflict = None
+        self._seen = None
+        self._held = "save"
         self.matches = []
         self.related = {}
         self.related_box.children = []
@@ -402,11 +448,8 @@ class RecordEditor:
         self._set_disabled()
 
     def _set_disabled(self) -> None:
-        flag = "createable" if self.loaded is None else "updateable"
         for field in self.fields.values():
-            meta = field.meta
-            editable = meta.get(flag) and not meta.get("calculated")
-            field.disabled = not editable or bool(meta.get("autoNumber"))
+            field.disabled = not is_editable(field.meta, creating=self.creating)
 
     def _hide_panels(self) -> None:
         self.confirm_box.layout.display = "none"
@@ -448,8 +491,14 @@ class RecordEditor:
         self.status.value = unsaved + message
 
     def _write(self, *, force: bool) -> bool:
+        """Create or update; ``force`` overwrites the version the conflict showed."""
+        if not force:
+            self._seen = None
+        # Only what will be sent is checked: a value stored in an odd format by
+        # someone else must not block saving an unrelated change.
         for field in self.fields.values():
-            field.error = field.check() if not field.disabled else None
+            sent = not field.disabled and (self.creating or field.changed)
+            field.error = field.check() if sent else None
         bad = [f.name for f in self.fields.values() if f.error]
         if bad:
             self._say(f"Fix {', '.join(bad)} before saving.", error=True)
@@ -469,17 +518,15 @@ class RecordEditor:
             if not changes:
                 self._say("Nothing to save.")
                 return False
-            original = self.loaded.values
             records.update(
                 self.sobject,
                 self.loaded.id,
                 changes,
-                loaded=original,
-                force=force,
+                loaded=self._stamp_source(),
                 conn=self.conn,
             )
         except RecordConflictError as exc:
-            self._show_conflict(exc)
+            self._show_conflict(exc, action="save")
             return False
         except RecordError as exc:
             self._show_errors(exc)
@@ -487,6 +534,16 @@ class RecordEditor:
         self.load(self.loaded.id)
         self._say(f"Saved {self._title()}.")
         return True
+
+    def _stamp_source(self) -> dict[str, Any]:
+        """The version a write may replace: as loaded, or as the conflict showed.
+
+        Overwriting after a conflict still sends ``If-Unmodified-Since``, with the
+        date of the version shown in the conflict, so a third change made while
+        the user was choosing is caught again instead of being overwritten unseen.
+        """
+        assert self.loaded is not None
+        return dict(self._seen or self.loaded.values)
 
     def _show_errors(self, exc: RecordError) -> None:
         for name, messages in exc.field_errors.items():
@@ -499,22 +556,29 @@ class RecordEditor:
             detail += f" (fields: {', '.join(unplaced)})"
         self._say(f"Not saved: {detail}", error=True)
 
-    def _show_conflict(self, exc: RecordConflictError) -> None:
+    def _show_conflict(self, exc: RecordConflictError, *, action: str) -> None:
         self.conflict = exc
+        self._held = action
+        self._seen = exc.current
+        self.overwrite_button.description = (
+            "Delete anyway" if action == "delete" else "Overwrite with mine"
+        )
+        verb = "deleted" if action == "delete" else "saved"
         rows = [
             _conflict_row(self.fields.get(name), name, exc)
             for name in sorted(set(exc.remote) | set(exc.local))
         ]
         self.conflict_text.value = (
             f"<b>{_html(self._title())} was changed by someone else since you loaded "
-            "it.</b> Nothing was saved. Reload to see their version (your changes "
-            "are dropped), or overwrite with your changes."
+            f"it.</b> Nothing was {verb}. Reload to see their version (your "
+            "changes are dropped), or overwrite with your changes."
             "<table><tr><th>Field</th><th>Changed remotely</th>"
             "<th>Your change</th></tr>" + "".join(rows) + "</table>"
         )
         self.conflict_box.layout.display = "flex"
         self._say(
-            "Not saved: the record changed remotely; reload or overwrite.", error=True
+            f"Not {verb}: the record changed remotely; reload or overwrite.",
+            error=True,
         )
 
 
@@ -542,54 +606,6 @@ def parse_criteria(text: str) -> dict[str, str]:
     return criteria
 
 
-def parse_edit_line(line: str) -> tuple[str, str | None, dict[str, str] | None]:
-    """Split ``%sf_edit``'s line into (object, id, criteria).
-
-    ``"Account"`` → new record; ``"Account 001…"`` → by id;
-    ``"Account Name='Acme Corp'"`` → by field values.
-
-    Raises
-    ------
-    ValueError
-        When the line is empty or its words cannot be read.
-    """
-    words = shlex.split(line)
-    if not words:
-        raise ValueError("Name an object, e.g. %sf_edit Account 001xx0000000001AAA.")
-    sobject, rest = words[0], words[1:]
-    if not rest:
-        return sobject, None, None
-    if len(rest) == 1 and "=" not in rest[0]:
-        return sobject, rest[0], None
-    return sobject, None, parse_criteria(" ".join(shlex.quote(w) for w in rest))
-
-
-def edit_magic_target(line: str, conn: object | None = None) -> RecordEditor:
-    """The editor ``%sf_edit LINE`` shows: ``OBJECT [ID | Field=Value …]``.
-
-    The magic calls this and displays the result; a bad line raises IPython's
-    ``UsageError`` with one sentence saying how to fix it.
-
-    Examples
-    --------
-    ::
-
-        %sf_edit Account                       # a new Account
-        %sf_edit Account 0018a0000000001AAA    # by id
-        %sf_edit Contact Email=ada@example.com # by field value
-    """
-    from IPython.core.error import UsageError
-
-    try:
-        sobject, record_id, criteria = parse_edit_line(line)
-    except ValueError as exc:
-        raise UsageError(f"%sf_edit: {exc}") from None
-    try:
-        return RecordEditor(sobject, record_id, where=criteria, conn=conn)
-    except RecordError as exc:
-        raise UsageError(f"%sf_edit: {exc}") from None
-
-
 def _ordered(meta: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     """Fields in form order: the name field first, then describe's order."""
     fields = [f for f in meta["fields"] if f["type"] not in _COMPOUND_TYPES]
@@ -610,10 +626,14 @@ def _section_of(meta: Mapping[str, Any], field: Mapping[str, Any]) -> str:
 
 def _default_value(meta: Mapping[str, Any]) -> Any:
     if meta.get("type") in ("picklist", "multipicklist"):
-        for item in meta.get("picklistValues") or ():
-            if item.get("defaultValue") and item.get("active", True):
-                return item["value"]
-        return None
+        chosen = [
+            str(item["value"])
+            for item in meta.get("picklistValues") or ()
+            if item.get("defaultValue") and item.get("active", True)
+        ]
+        if meta["type"] == "picklist":
+            return chosen[0] if chosen else None
+        return ";".join(chosen) or None
     default = meta.get("defaultValue")
     if meta.get("type") == "boolean":
         return bool(default)

@@ -6,14 +6,9 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
-from IPython.core.error import UsageError
 
 from sfmagic.client import records
-from sfmagic.widgets.editor import (
-    RecordEditor,
-    edit_magic_target,
-    parse_edit_line,
-)
+from sfmagic.widgets.editor import RecordEditor
 from sfmagic.widgets.fields import (
     CheckboxField,
     ComboboxField,
@@ -449,40 +444,3 @@ def test_activity_history_rows_open_as_tasks(conn: Any) -> None:
     opened = history.open(0)
 
     assert opened.sobject == "Task"
-
-
-@pytest.mark.parametrize(
-    ("line", "expected"),
-    [
-        ("Account", ("Account", None, None)),
-        ("Account 0018a0000000001AAA", ("Account", "0018a0000000001AAA", None)),
-        ("Contact Email=a@b.c", ("Contact", None, {"Email": "a@b.c"})),
-        (
-            "Account Name='Acme Corp' Type=Customer",
-            ("Account", None, {"Name": "Acme Corp", "Type": "Customer"}),
-        ),
-    ],
-)
-def test_parse_edit_line(line: str, expected: tuple[Any, ...]) -> None:
-    assert parse_edit_line(line) == expected
-
-
-@pytest.mark.parametrize("line", ["", "Account 'unclosed", "Account =x y"])
-def test_edit_magic_target_refuses_bad_lines(conn: Any, line: str) -> None:
-    with pytest.raises(UsageError, match="%sf_edit"):
-        edit_magic_target(line, conn=conn)
-
-
-def test_edit_magic_target_refuses_unknown_objects(conn: Any) -> None:
-    with pytest.raises(UsageError, match="no object called Nope__c"):
-        edit_magic_target("Nope__c", conn=conn)
-
-
-def test_edit_magic_target_opens_by_id(conn: Any) -> None:
-    case_id = _first_id(conn, "SELECT Id FROM Case ORDER BY CaseNumber")
-
-    editor = edit_magic_target(f"Case {case_id}", conn=conn)
-
-    assert editor.record_id == case_id
-    assert list(editor.related) == ["Tasks", "Comments"]
-    assert "application/vnd.jupyter.widget-view+json" in editor._repr_mimebundle_()
