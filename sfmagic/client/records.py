@@ -19,7 +19,8 @@ No lost updates: :func:`update` given the record as it was loaded sends
 ``If-Unmodified-Since`` with its ``LastModifiedDate``. When the org answers 412,
 the current record is fetched and a :class:`RecordConflictError` reports which fields
 changed remotely and which the caller changed; nothing is written. Pass
-``force=True`` to overwrite.
+``force=True`` to overwrite. :func:`delete` given the loaded record refuses the
+same way (by reading the record first: DELETE takes no conditional header).
 
 :func:`get_with_related` loads a record, the names of the records its lookups point
 to, and its related lists in one SOQL query with child subqueries (plus one
@@ -38,6 +39,7 @@ from __future__ import annotations
 import email.utils
 import importlib
 import logging
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC
@@ -215,12 +217,17 @@ class RelatedList:
 
 @dataclass
 class LoadedRecord:
-    """A record with the names of the records its lookups point to."""
+    """A record with the names of the records its lookups point to.
+
+    ``unavailable`` holds the labels of the related lists sfmagic shows for this
+    object that the org's describe has no relationship for.
+    """
 
     sobject: str
     values: dict[str, Any]
     names: dict[str, str] = field(default_factory=dict)
     related: list[RelatedList] = field(default_factory=list)
+    unavailable: list[str] = field(default_factory=list)
 
     @property
     def id(self) -> str:
@@ -391,7 +398,9 @@ def find(
     """Records of ``sobject`` whose fields equal ``criteria`` (Id and name only).
 
     Field names are checked against the describe, so ``criteria`` cannot inject
-    SOQL. Returns at most ``limit`` rows.
+    SOQL, and text values against the field's type (a number, true or false, a
+    date), so a typo is reported here (``BAD_CRITERIA``) rather than as a query
+    error. Returns at most ``limit`` rows.
     """
     meta = describe(conn, sobject)
     fields = _fields(meta)
@@ -400,6 +409,8 @@ def find(
         if name not in fields:
             message = f"No such column '{name}' on sobject of type {meta['name']}"
             raise RecordError(message, [Problem(message, "INVALID_FIELD", (name,))])
+        if (problem := _criterion_problem(fields[name], value)) is not None:
+            raise RecordError(problem.message, [problem])
         conditions.append(f"{name} = {soql_literal(fields[name], value)}")
     display = name_field(meta)
     columns = "Id" if display == "Id" else f"Id, {display}"
@@ -409,6 +420,26 @@ def find(
     soql += f" ORDER BY {display} LIMIT {int(limit)}"
     result = _call(conn, "GET", "query/", params={"q": soql})
     return [_plain(row) for row in result["records"]]
+
+
+def _criterion_problem(item: Mapping[str, Any], value: Any) -> Problem | None:
+    """Whether a text value can be compared with the field at all."""
+    if not isinstance(value, str) or value == "":
+        return None
+    kind = item["type"]
+    wanted = {
+        "int": ("a whole number", r"-?\d+"),
+        "double": ("a number", r"-?\d+(\.\d+)?"),
+        "currency": ("a number", r"-?\d+(\.\d+)?"),
+        "percent": ("a number", r"-?\d+(\.\d+)?"),
+        "boolean": ("true or false", r"(?i:true|false)"),
+        "date": ("a date as YYYY-MM-DD", r"\d{4}-\d{2}-\d{2}"),
+        "datetime": ("a date-time as YYYY-MM-DDThh:mm:ssZ", r"\d{4}-\d{2}-\d{2}T.+"),
+    }.get(kind)
+    if wanted is None or re.fullmatch(wanted[1], value):
+        return None
+    message = f"{item['name']} needs {wanted[0]}, not {value!r}"
+    return Problem(message, "BAD_CRITERIA", (item["name"],))
 
 
 def search_names(
@@ -481,6 +512,7 @@ def get_with_related(conn: Any, sobject: str, record_id: str) -> LoadedRecord:
         if c.get("relationshipName")
     }
     specs = [s for s in related_list_specs(meta["name"]) if s.relationship in children]
+    unavailable = [s.label for s in related_list_specs(meta["name"]) if s not in specs]
 
     columns = [
         f["name"] for f in meta["fields"] if f["type"] not in ("address", "location")
@@ -512,7 +544,7 @@ def get_with_related(conn: Any, sobject: str, record_id: str) -> LoadedRecord:
         rows = [_plain(r) for r in block.get("records") or ()]
         total = int(block.get("totalSize") or 0)
         related.append(RelatedList(spec, children[spec.relationship], rows, total))
-    return LoadedRecord(meta["name"], values, names, related)
+    return LoadedRecord(meta["name"], values, names, related, unavailable)
 
 
 # -- writes -----------------------------------------------------------------------
@@ -612,10 +644,39 @@ def _conflict(
     return RecordConflictError(meta["name"], record_id, changes, remote, current)
 
 
-def delete(sobject: str, record_id: str, *, conn: Any = None) -> None:
+def delete(
+    sobject: str,
+    record_id: str,
+    *,
+    loaded: Mapping[str, Any] | None = None,
+    force: bool = False,
+    conn: Any = None,
+) -> None:
     """Delete the record (to the recycle bin).
+
+    Parameters
+    ----------
+    sobject, record_id
+        The record to delete.
+    loaded
+        The record as it was loaded (needs ``LastModifiedDate``). Salesforce takes
+        no conditional headers on DELETE, so the record is read first and
+        :class:`RecordConflictError` raised, nothing deleted, when it changed
+        since ``loaded``. A change landing between that read and the delete is
+        not noticed.
+    force
+        Delete whatever changed remotely (no check).
+    conn
+        A Connection, a ``QueryTransport``, or None for the current connection.
 
     Raises :class:`RecordNotFoundError` when it does not exist or is already deleted.
     """
+    stamp = (loaded or {}).get("LastModifiedDate")
+    if stamp and not force:
+        meta = describe(conn, sobject)
+        current = get(meta["name"], record_id, conn=conn)
+        now = current.get("LastModifiedDate")
+        if now and parse_datetime(str(now)) > parse_datetime(str(stamp)):
+            raise _conflict(meta, record_id, {}, loaded or {}, current)
     _call(conn, "DELETE", f"sobjects/{sobject}/{record_id}")
     logger.debug("deleted %s %s", sobject, record_id)

@@ -40,7 +40,7 @@ import ipywidgets as widgets
 
 from sfmagic.client.record_checks import is_email, is_record_id, json_value, required
 
-__all__ = ["FieldWidget", "LookupField", "field_widget"]
+__all__ = ["FieldWidget", "LookupField", "field_widget", "is_editable"]
 
 #: ``search(text) -> [(id, name)]`` used by lookups.
 Search = Callable[[str], Sequence[tuple[str, str]]]
@@ -71,13 +71,7 @@ class FieldWidget:
         self.required = required(meta)
         self.input = self._make_input()
         self.input.layout = widgets.Layout(width=_INPUT_WIDTH)
-        mark = (
-            ' <b style="color:#c23934" title="required">*</b>' if self.required else ""
-        )
-        self.label = widgets.HTML(
-            f"{_escape(meta.get('label') or self.name)}{mark}",
-            layout=widgets.Layout(width=_LABEL_WIDTH),
-        )
+        self.label = widgets.HTML(layout=widgets.Layout(width=_LABEL_WIDTH))
         self.error_line = widgets.HTML("", layout=widgets.Layout(width="auto"))
         self._error: str | None = None
         self.container = widgets.HBox([self.label, self.input, self.error_line])
@@ -85,7 +79,17 @@ class FieldWidget:
         self.container.add_class(f"sfmagic-field-{self.name}")
         self._baseline: Any = None
         self._listeners: list[Callable[[FieldWidget], None]] = []
+        self._show_label()
         self.input.observe(self._changed, names="value")
+
+    def _show_label(self) -> None:
+        """The label, ``*`` when required, and ``●`` while the value is unsaved."""
+        text = _escape(self.meta.get("label") or self.name)
+        if self.required:
+            text += ' <b style="color:#c23934" title="required">*</b>'
+        if self.changed:
+            text = f'<span style="color:#dd7a01" title="unsaved change">● {text}</span>'
+        self.label.value = text
 
     # -- what subclasses provide --------------------------------------------------
 
@@ -123,6 +127,11 @@ class FieldWidget:
         self._write(json_value(self.meta, value))
         self._baseline = self.value
         self.error = None
+        self._show_label()
+
+    def forget(self) -> None:
+        """Empty the input and drop everything it remembers of a record."""
+        self.reset(None)
 
     @property
     def changed(self) -> bool:
@@ -161,6 +170,7 @@ class FieldWidget:
 
     def _changed(self, _change: Any) -> None:
         self.error = self.check()
+        self._show_label()
         for callback in self._listeners:
             callback(self)
 
@@ -409,6 +419,13 @@ class LookupField(FieldWidget):
         self._write_named(value, (names or {}).get(self.name))
         self._baseline = self.value
         self.error = None
+        self._show_label()
+
+    def forget(self) -> None:
+        """Empty the box and drop the names it found or was shown."""
+        self._by_label = {}
+        self.input.options = []
+        self.reset(None)
 
     def check(self) -> str | None:
         chosen = self._read()
@@ -480,6 +497,17 @@ _BY_TYPE: dict[str, type[FieldWidget]] = {
     "percent": NumberField,
     "reference": LookupField,
 }
+
+
+def is_editable(meta: Mapping[str, Any], *, creating: bool) -> bool:
+    """Whether the form lets the user change the field.
+
+    Formula (``calculated``) and auto-number fields never; others when describe
+    says the field is createable (new record) or updateable (loaded record).
+    """
+    if meta.get("calculated") or meta.get("autoNumber"):
+        return False
+    return bool(meta.get("createable" if creating else "updateable"))
 
 
 def field_widget(meta: Mapping[str, Any]) -> FieldWidget:
