@@ -7,10 +7,13 @@ import logging
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+import requests
 from simple_salesforce.exceptions import SalesforceExpiredSession
+from urllib3.exceptions import ConnectTimeoutError
 
 from sfmagic.client import (
     ApiUsage,
@@ -27,6 +30,7 @@ from sfmagic.client.api_session import ApiSession, retry_policy
 from sfmagic.client.auth import (
     AccessTokenGrant,
     ClientCredentialsGrant,
+    Grant,
     Tokens,
     UserInfo,
     WebServerFlow,
@@ -170,18 +174,36 @@ def test_session_trusts_only_the_given_ca(org: RunningOrg) -> None:
     assert default.verify is True
 
 
-class FlakyServer:
-    """Plain HTTP on loopback answering 503 (or dropping) a few times first."""
+EXPIRED = b'[{"errorCode":"INVALID_SESSION_ID","message":"Session expired"}]'
 
-    def __init__(self, failures: int, *, drop: bool = False) -> None:
+
+class FlakyServer:
+    """Plain HTTP on loopback answering 503 (or dropping) a few times first.
+
+    With ``accept``, every request whose bearer token is not that one is
+    answered 401 ``INVALID_SESSION_ID``, as Salesforce answers an expired
+    session.
+    """
+
+    def __init__(
+        self, failures: int, *, drop: bool = False, accept: str | None = None
+    ) -> None:
         self.failures = failures
         self.calls: list[str] = []
+        self.tokens: list[str] = []
+        self.bodies: list[bytes] = []
         server = self
 
         class Handler(BaseHTTPRequestHandler):
             def _answer(self) -> None:
                 server.calls.append(self.command)
-                if len(server.calls) <= server.failures:
+                server.tokens.append(self.headers.get("Authorization", ""))
+                length = int(self.headers.get("Content-Length") or 0)
+                server.bodies.append(self.rfile.read(length))
+                if accept is not None and server.tokens[-1] != f"Bearer {accept}":
+                    self.send_response(401)
+                    body = EXPIRED
+                elif len(server.calls) <= server.failures:
                     if drop:
                         self.connection.close()
                         return
@@ -198,6 +220,7 @@ class FlakyServer:
 
             do_GET = _answer  # noqa: N815
             do_POST = _answer  # noqa: N815
+            do_PATCH = _answer  # noqa: N815
 
             def log_message(self, format: str, *args: object) -> None:
                 return None
@@ -206,11 +229,12 @@ class FlakyServer:
         self.url = f"http://127.0.0.1:{self.http.server_port}"
         threading.Thread(target=self.http.serve_forever, daemon=True).start()
 
-    def connection(self) -> Connection:
+    def connection(self, grant: Grant | None = None) -> Connection:
         http = ApiSession(retry=FAST_RETRY)
         tokens = Tokens(access_token="tok", instance_url=self.url)
         user = UserInfo("005", "u@x.com", "U", "00D")
-        return Connection(http, tokens, user, grant=AccessTokenGrant(self.url, "tok"))
+        grant = grant or AccessTokenGrant(self.url, "tok")
+        return Connection(http, tokens, user, grant=grant)
 
     def close(self) -> None:
         self.http.shutdown()
@@ -221,8 +245,10 @@ class FlakyServer:
 def flaky() -> Iterator[type[FlakyServer]]:
     servers: list[FlakyServer] = []
 
-    def make(failures: int, *, drop: bool = False) -> FlakyServer:
-        server = FlakyServer(failures, drop=drop)
+    def make(
+        failures: int, *, drop: bool = False, accept: str | None = None
+    ) -> FlakyServer:
+        server = FlakyServer(failures, drop=drop, accept=accept)
         servers.append(server)
         return server
 
@@ -262,3 +288,62 @@ def test_retries_give_up_after_the_budget(flaky: type[FlakyServer]) -> None:
         connection.get("limits/")
 
     assert len(server.calls) == 4
+
+
+@dataclass
+class CountingGrant:
+    """A login that can be repeated without the user, counting its runs."""
+
+    login_url: str
+    mode: str = "counting"
+    runs: int = 0
+
+    def request(self, http: requests.Session) -> Tokens:
+        self.runs += 1
+        return Tokens(access_token=f"fresh{self.runs}", instance_url=self.login_url)
+
+    def renewal(self, tokens: Tokens) -> Grant | None:
+        return self
+
+
+@pytest.mark.parametrize("method", ["GET", "POST", "PATCH"])
+def test_invalid_session_is_renewed_then_the_call_sent_once_more(
+    flaky: type[FlakyServer], method: str
+) -> None:
+    server = flaky(0, accept="fresh1")
+    grant = CountingGrant(server.url)
+    connection = server.connection(grant)
+
+    answer = connection.request(method, "sobjects/Account/", json={"Name": "x"})
+
+    assert answer.json() == {"ok": True}
+    assert grant.runs == 1
+    assert server.tokens == ["Bearer tok", "Bearer fresh1"]
+    assert server.bodies[0] == server.bodies[1]
+    assert connection.http.access_token == "fresh1"
+
+
+def test_a_second_invalid_session_is_reported_not_renewed_again(
+    flaky: type[FlakyServer],
+) -> None:
+    server = flaky(0, accept="never")
+    grant = CountingGrant(server.url)
+    connection = server.connection(grant)
+
+    with pytest.raises(InvalidSessionError):
+        connection.get("limits/")
+
+    assert grant.runs == 1
+    assert server.tokens == ["Bearer tok", "Bearer fresh1"]
+
+
+def test_backoff_grows_between_retries() -> None:
+    policy = retry_policy(attempts=4, backoff=0.5, backoff_max=1.5)
+    waits = []
+    for _ in range(4):
+        policy = policy.increment("GET", "/x", error=ConnectTimeoutError("refused"))
+        waits.append(policy.get_backoff_time())
+
+    assert waits == [0.0, 1.0, 1.5, 1.5]
+    assert 503 in policy.status_forcelist
+    assert "POST" not in (policy.allowed_methods or ())
