@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -22,6 +25,7 @@ from sfmagic.widgets.fields import (
     TextAreaField,
     TextField,
     field_widget,
+    is_editable,
 )
 
 pytestmark = pytest.mark.live
@@ -444,3 +448,269 @@ def test_activity_history_rows_open_as_tasks(conn: Any) -> None:
     opened = history.open(0)
 
     assert opened.sobject == "Task"
+
+
+@pytest.fixture
+def wire(conn: Any) -> Iterator[list[tuple[str, str, Any]]]:
+    """Every HTTP request the connection sends meanwhile: (method, path, JSON)."""
+    sent: list[tuple[str, str, Any]] = []
+
+    def record(response: Any, *args: Any, **kwargs: Any) -> None:
+        request = response.request
+        body = json.loads(request.body) if request.body else None
+        sent.append((request.method, urlsplit(request.url).path, body))
+
+    hooks = conn.http.hooks["response"]
+    hooks.append(record)
+    yield sent
+    hooks.remove(record)
+
+
+def test_save_sends_only_the_changed_fields(
+    conn: Any, wire: list[tuple[str, str, Any]]
+) -> None:
+    record_id = _account(conn, 6)
+    editor = RecordEditor("Account", record_id, conn=conn)
+    wire.clear()
+
+    editor.fields["Site"].input.value = "Only this"
+    editor.fields["NumberOfEmployees"].input.value = "77"
+    assert editor.save(), editor.message
+
+    patches = [(path, body) for method, path, body in wire if method == "PATCH"]
+    assert patches == [
+        (
+            f"/services/data/v{conn.api_version}/sobjects/Account/{record_id}",
+            {"Site": "Only this", "NumberOfEmployees": 77},
+        )
+    ]
+
+
+def test_record_and_related_lists_load_in_one_request(
+    conn: Any, wire: list[tuple[str, str, Any]]
+) -> None:
+    account_id = _first_id(
+        conn,
+        "SELECT Id FROM Account WHERE Id IN (SELECT AccountId FROM Case) "
+        "AND Id IN (SELECT AccountId FROM Contact) ORDER BY Name",
+    )
+    RecordEditor("Account", account_id, conn=conn)  # describes are cached now
+    wire.clear()
+    before = conn.api_usage.used
+
+    editor = RecordEditor("Account", account_id, conn=conn)
+
+    assert [(method, path) for method, path, _ in wire] == [
+        ("GET", f"/services/data/v{conn.api_version}/query/")
+    ]
+    assert conn.api_usage.used - before == 1
+    assert editor.related["Contacts"].rows
+    assert editor.related["Cases"].rows
+
+
+def test_changed_fields_are_marked_until_saved_or_reverted(conn: Any) -> None:
+    editor = RecordEditor("Account", _account(conn, 7), conn=conn)
+    site, phone = editor.fields["Site"], editor.fields["Phone"]
+
+    site.input.value = "Marked"
+
+    assert "●" in site.label.value
+    assert "●" not in phone.label.value
+    assert "Unsaved changes: Site." in editor.status.value
+    editor.revert()
+    assert "●" not in site.label.value
+    assert "Unsaved changes:" not in editor.status.value
+
+
+def test_close_leaves_nothing_of_the_record_in_the_widgets(conn: Any) -> None:
+    record_id = _first_id(
+        conn,
+        "SELECT Id FROM Contact WHERE AccountId != null AND Id IN "
+        "(SELECT ContactId FROM Case) ORDER BY Name",
+    )
+    editor = RecordEditor("Contact", record_id, conn=conn)
+    account = editor.fields["AccountId"].input.value
+    last_name = editor.record["LastName"]
+    editor.fields["AccountId"].input.value = account[:3]  # a search offers names
+    editor.delete()  # the confirmation names the record
+    editor.related["Cases"].open(0)  # an editor opened from a related list
+
+    editor.close()
+
+    shown = json.dumps(_widget_state(editor.widget), default=str)
+    assert record_id not in shown
+    assert last_name not in shown
+    assert account not in shown
+    assert editor.record_id is None
+    assert editor.opened == []
+    assert editor.message == "Closed."
+
+
+def _widget_state(widget: Any) -> list[Any]:
+    """Every value, option, description and child state under ``widget``."""
+    found = [
+        getattr(widget, name, None)
+        for name in ("value", "options", "description", "placeholder", "tooltip")
+    ]
+    for child in getattr(widget, "children", ()):
+        found.extend(_widget_state(child))
+    return found
+
+
+def test_an_odd_stored_value_does_not_block_an_unrelated_save(conn: Any) -> None:
+    record_id = records.create(
+        "Account", {"Name": "Odd Website Ltd", "Website": "not a url"}, conn=conn
+    )
+    editor = RecordEditor("Account", record_id, conn=conn)
+
+    editor.fields["Site"].input.value = "Fixed elsewhere"
+
+    assert editor.save(), editor.message
+    assert records.get("Account", record_id, conn=conn)["Site"] == "Fixed elsewhere"
+
+
+def test_overwrite_is_held_again_when_a_third_change_lands(conn: Any) -> None:
+    record_id = _account(conn, 8)
+    mine = RecordEditor("Account", record_id, conn=conn)
+    theirs = RecordEditor("Account", record_id, conn=conn)
+    theirs.fields["Site"].input.value = "Theirs first"
+    assert theirs.save()
+    mine.fields["Site"].input.value = "Mine"
+    assert not mine.save()
+
+    theirs.fields["Site"].input.value = "Theirs again"
+    assert theirs.save()
+    overwritten = mine.resolve_conflict("overwrite")
+
+    assert not overwritten
+    assert mine.conflict is not None
+    assert mine.conflict.remote == {"Site": ("Theirs first", "Theirs again")}
+    assert records.get("Account", record_id, conn=conn)["Site"] == "Theirs again"
+    assert mine.resolve_conflict("overwrite"), mine.message
+    assert records.get("Account", record_id, conn=conn)["Site"] == "Mine"
+
+
+def test_delete_of_a_record_changed_since_load_is_held(conn: Any) -> None:
+    record_id = records.create("Account", {"Name": "Changed Then Doomed"}, conn=conn)
+    editor = RecordEditor("Account", record_id, conn=conn)
+    loaded = records.get("Account", record_id, conn=conn)
+    records.update("Account", record_id, {"Site": "Busy"}, loaded=loaded, conn=conn)
+
+    deleted = editor.delete(confirm=True)
+
+    assert not deleted
+    assert editor.conflict is not None
+    assert editor.conflict.remote == {"Site": (None, "Busy")}
+    assert editor.overwrite_button.description == "Delete anyway"
+    assert "Nothing was deleted" in editor.conflict_text.value
+    assert records.get("Account", record_id, conn=conn)["Site"] == "Busy"
+    editor.overwrite_button.click()
+    with pytest.raises(records.RecordNotFoundError):
+        records.get("Account", record_id, conn=conn)
+
+
+@pytest.mark.parametrize(
+    ("sobject", "field", "value"),
+    [
+        ("Account", "Site", "Checked by support"),
+        ("Contact", "Title", "Head of Support"),
+        ("Case", "Subject", "Printer still on fire"),
+        ("Lead", "Company", "Renamed Leads Ltd"),
+        ("Opportunity", "NextStep", "Call the buyer"),
+        ("Task", "Subject", "Call back tomorrow"),
+        ("Note", "Title", "Rewritten note"),
+    ],
+)
+def test_every_listed_object_opens_and_saves(
+    conn: Any, sobject: str, field: str, value: str
+) -> None:
+    record_id = _first_id(conn, f"SELECT Id FROM {sobject} ORDER BY Id DESC")
+    editor = RecordEditor(sobject, record_id, conn=conn)
+
+    editor.fields[field].input.value = value
+
+    assert editor.save(), editor.message
+    assert records.get(sobject, record_id, conn=conn)[field] == value
+    assert editor.fields["Id"].disabled
+    assert editor.fields["CreatedDate"].disabled
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("Shiny", "Clean Status: bad value for restricted picklist field: Shiny"),
+        (None, None),
+    ],
+)
+def test_restricted_picklist_error_is_shown_next_to_it(
+    conn: Any, value: str | None, message: str | None
+) -> None:
+    editor = RecordEditor("Account", _account(conn, 9), conn=conn)
+
+    editor.fields["CleanStatus"].value = value or "Matched"
+    saved = editor.save()
+
+    assert saved is (message is None)
+    assert editor.fields["CleanStatus"].error == message
+
+
+@pytest.mark.parametrize(
+    ("meta", "creating", "editable"),
+    [
+        ({"calculated": True, "createable": False, "updateable": False}, False, False),
+        # Belt and braces: a formula flagged writable is still read-only.
+        ({"calculated": True, "createable": True, "updateable": True}, True, False),
+        ({"autoNumber": True, "createable": False, "updateable": False}, True, False),
+        ({"createable": True, "updateable": False}, True, True),
+        ({"createable": True, "updateable": False}, False, False),
+        ({"createable": False, "updateable": True}, False, True),
+    ],
+)
+def test_formula_auto_number_and_read_only_fields_are_disabled(
+    meta: dict[str, Any], creating: bool, editable: bool
+) -> None:
+    assert is_editable(meta, creating=creating) is editable
+
+
+def test_read_only_standard_fields_are_shown_disabled(conn: Any) -> None:
+    editor = RecordEditor(
+        "Opportunity", _first_id(conn, "SELECT Id FROM Opportunity"), conn=conn
+    )
+    case = RecordEditor("Case", _first_id(conn, "SELECT Id FROM Case"), conn=conn)
+
+    assert editor.fields["ExpectedRevenue"].disabled
+    assert editor.fields["IsWon"].disabled
+    assert case.fields["CaseNumber"].disabled
+    assert case.fields["CaseNumber"].value
+
+
+def test_case_says_which_related_lists_the_org_lacks(conn: Any) -> None:
+    editor = RecordEditor("Case", _first_id(conn, "SELECT Id FROM Case"), conn=conn)
+
+    notes = [
+        child.value
+        for child in editor.related_box.children
+        if "Not available" in getattr(child, "value", "")
+    ]
+
+    assert list(editor.related) == ["Tasks", "Comments"]
+    assert notes == [
+        "<i>Not available in this org: Notes (the Case object has no such "
+        "relationship).</i>"
+    ]
+
+
+def test_sections_follow_describe_with_the_name_first(conn: Any) -> None:
+    editor = RecordEditor("Contact", conn=conn)
+
+    def names(title: str) -> list[str]:
+        boxes = editor.sections[title].children[1:]
+        return [f.name for f in editor.fields.values() if f.container in boxes]
+
+    information = names("Information")
+    assert information[0] == "Name"
+    assert information.index("LastName") < information.index("Email")
+    assert names("Address")[:2] == ["OtherStreet", "OtherCity"]
+    assert "MailingPostalCode" in names("Address")
+    assert set(names("System information")) >= {"Id", "CreatedDate", "CreatedById"}
+    assert "LastName" not in names("System information")
