@@ -356,3 +356,74 @@ def test_search_names_offers_records_by_name_prefix(conn: Any) -> None:
     assert found
     assert all(name.startswith("Clear") for _, name, _ in found)
     assert {sobject for _, _, sobject in found} == {"Account"}
+
+
+def test_delete_of_a_record_changed_since_load_is_a_conflict(conn: Any) -> None:
+    record_id = records.create("Account", {"Name": "Delete Race Ltd"}, conn=conn)
+    mine = records.get("Account", record_id, conn=conn)
+    records.update("Account", record_id, {"Site": "Moved"}, loaded=mine, conn=conn)
+
+    with pytest.raises(records.RecordConflictError) as caught:
+        records.delete("Account", record_id, loaded=mine, conn=conn)
+
+    assert caught.value.remote == {"Site": (None, "Moved")}
+    assert caught.value.local == {}
+    assert records.get("Account", record_id, conn=conn)["Site"] == "Moved"
+    records.delete("Account", record_id, loaded=mine, force=True, conn=conn)
+    with pytest.raises(records.RecordNotFoundError):
+        records.get("Account", record_id, conn=conn)
+
+
+def test_delete_of_an_unchanged_loaded_record(conn: Any) -> None:
+    record_id = records.create("Account", {"Name": "Quiet Delete Ltd"}, conn=conn)
+    loaded = records.get("Account", record_id, conn=conn)
+
+    records.delete("Account", record_id, loaded=loaded, conn=conn)
+
+    with pytest.raises(records.RecordNotFoundError):
+        records.get("Account", record_id, conn=conn)
+
+
+@pytest.mark.parametrize(
+    ("criteria", "message"),
+    [
+        ({"NumberOfEmployees": "lots"}, "NumberOfEmployees needs a whole number"),
+        ({"AnnualRevenue": "1e9"}, "AnnualRevenue needs a number"),
+        ({"IsPartner": "yes"}, "IsPartner needs true or false"),
+        ({"LastActivityDate": "01/02/2024"}, "LastActivityDate needs a date"),
+    ],
+)
+def test_find_checks_text_values_against_field_types(
+    conn: Any, criteria: dict[str, str], message: str
+) -> None:
+    counting = CountingConnection(conn)
+    records.describe(counting, "Account")
+    counting.calls.clear()
+
+    with pytest.raises(records.RecordError, match=message) as caught:
+        records.find("Account", criteria, conn=counting)
+
+    assert caught.value.problems[0].error_code == "BAD_CRITERIA"
+    assert counting.calls == []
+
+
+@pytest.mark.parametrize(
+    ("criteria", "expected"),
+    [
+        ({"IsPartner": "false"}, True),
+        ({"NumberOfEmployees": "-1"}, False),
+        ({"AnnualRevenue": "0.5"}, False),
+    ],
+)
+def test_find_accepts_typed_text_values(
+    conn: Any, criteria: dict[str, str], expected: bool
+) -> None:
+    assert bool(records.find("Account", criteria, conn=conn)) is expected
+
+
+def test_case_names_the_related_lists_the_org_lacks(conn: Any) -> None:
+    case_id = _ids(conn, "SELECT Id FROM Case LIMIT 1")[0]
+
+    loaded = records.get_with_related(conn, "Case", case_id)
+
+    assert loaded.unavailable == ["Notes"]
