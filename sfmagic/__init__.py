@@ -27,8 +27,13 @@ __all__ = [
     "RecordEditor",
     "__version__",
     "connection",
+    "get_record",
+    "list_records",
     "load_ipython_extension",
+    "query",
+    "query_result",
     "records",
+    "select",
     "unload_ipython_extension",
 ]
 
@@ -63,6 +68,11 @@ def connection(alias: str | None = None) -> Connection:
     return CONNECTIONS.get(alias)
 
 
+_QUERY_API = frozenset(
+    {"query", "query_result", "select", "get_record", "list_records"}
+)
+
+
 def __getattr__(name: str) -> Any:
     if name == "Connection":
         from sfmagic.client.connection import Connection
@@ -76,4 +86,8 @@ def __getattr__(name: str) -> Any:
         from sfmagic.client import records
 
         return records
+    if name in _QUERY_API:
+        from sfmagic.client import api
+
+        return getattr(api, name)
     raise AttributeError(f"module 'sfmagic' has no attribute {name!r}")

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 __all__ = ["MAGIC_MODULES", "register", "unregister"]
 
-MAGIC_MODULES = ("sfmagic.magics.login", "sfmagic.magics.edit")
+MAGIC_MODULES = ("sfmagic.magics.login", "sfmagic.magics.edit", "sfmagic.magics.query")
 """Modules whose ``MAGICS`` class holds magics to register."""
 
 
