@@ -147,7 +147,18 @@ def sign_in(
     allow: bool = True,
 ) -> str:
     """Sign in and allow (or deny) on the emulator's pages; the final redirect URL."""
-    browser = org.session()
+    return sign_in_with(org.session(), authorize_url, username, password, allow=allow)
+
+
+def sign_in_with(
+    browser: requests.Session,
+    authorize_url: str,
+    username: str,
+    password: str,
+    *,
+    allow: bool = True,
+) -> str:
+    """``sign_in`` with a session that trusts the org's CA (no ``RunningOrg``)."""
     page = browser.get(authorize_url, timeout=30)
     assert page.status_code == 200, page.text[:500]
     login = _form(page)
@@ -171,6 +182,39 @@ def sign_in(
     )
     assert answer.status_code == 302, answer.text[:500]
     return answer.headers["Location"]
+
+
+def finish_consent_in_kernel(
+    ca_file: str, username: str, password: str, *, paste: bool
+) -> None:
+    """Inside a kernel: finish the newest waiting consent widget like a user would.
+
+    Signs in and allows access on the emulator's pages, then lets the browser
+    reach the loopback listener, or (``paste``) puts the final address into the
+    widget's box and clicks "Finish sign-in". Used by notebooks that the tests
+    execute, where the test process cannot reach the kernel's widgets.
+    """
+    from ipywidgets.widgets.widget import _instances
+
+    from sfmagic.client.auth import SignInState
+    from sfmagic.widgets.oauth import ConsentWidget
+
+    widget = [
+        w
+        for w in list(_instances.values())
+        if isinstance(w, ConsentWidget) and w.login.state is SignInState.WAITING
+    ][-1]
+    browser = requests.Session()
+    browser.trust_env = False
+    browser.verify = ca_file
+    redirect = sign_in_with(browser, widget.login.authorize_url, username, password)
+    if paste:
+        widget.redirect.value = redirect
+        widget.finish.click()
+    else:
+        requests.get(redirect, timeout=30)
+        widget.login.wait(30)
+    assert widget.login.state is SignInState.SIGNED_IN, widget.status.value
 
 
 def rsa_key_and_certificate() -> tuple[str, str]:

@@ -435,6 +435,11 @@ class LoginRun:
             self.browser(self.login_url, client_id, note=note)
             return
         self._register(connection)
+        self._save(
+            connection,
+            client_secret=grant.client_secret,
+            redirect_uri=profile.redirect_uri,
+        )
 
     # -- browser sign-in ---------------------------------------------------------------
 
@@ -551,11 +556,21 @@ class LoginRun:
         announce: bool = True,
     ) -> None:
         name = self.save_name
-        if name is None or connection.mode in ("access_token", "refresh"):
+        if name is None or connection.mode == "access_token":
             return
+        if self.args.save is None:
+            # A login from a profile keeps the profile as it is; only a
+            # refresh token the org issued anew (a new consent, a rotation)
+            # replaces the stored one.
+            refresh_token = {"refresh_token": connection.refresh_token}
+            self._store_secrets(name, refresh_token, announce=announce)
+            return
+        mode = connection.mode
+        if mode == "refresh":
+            mode = self.profile.mode if self.profile else "browser"
         profile = Profile(
             name=name,
-            mode=connection.mode,
+            mode=mode,
             login_url=connection.login_url,
             api_version=connection.api_version,
             alias=self.args.alias or (self.profile.alias if self.profile else None),
@@ -565,12 +580,22 @@ class LoginRun:
             ca_file=self.ca_file,
             redirect_uri=redirect_uri,
         )
-        stored = {
+        secrets = {
             "refresh_token": connection.refresh_token,
             "client_secret": client_secret,
         }
+        if not self._store_secrets(name, secrets, announce=announce):
+            return
+        self.magics.profile_store().save(profile)
+        if announce:
+            print(f"Saved profile {name!r}; its secrets are in {self.secrets.backend}.")
+
+    def _store_secrets(
+        self, name: str, secrets: dict[str, str | None], *, announce: bool = True
+    ) -> bool:
+        """Store a profile's secrets; False (or ``UsageError``) if refused."""
         try:
-            for kind, value in stored.items():
+            for kind, value in secrets.items():
                 if value:
                     self.secrets.set(secret_key(name, kind), value)
         except Exception as error:  # any keyring backend may refuse
@@ -580,13 +605,11 @@ class LoginRun:
                     name,
                     type(error).__name__,
                 )
-                return
+                return False
             raise UsageError(
                 f"%{MAGIC}: you are signed in, but the keyring refused to store the "
                 f"secrets of profile {name!r} ({type(error).__name__}), so unlock "
                 "it, or run %config SfMagic.secret_store = 'file', and log in "
                 "again with --save."
             ) from None
-        self.magics.profile_store().save(profile)
-        if announce:
-            print(f"Saved profile {name!r}; its secrets are in {self.secrets.backend}.")
+        return True

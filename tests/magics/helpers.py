@@ -41,10 +41,10 @@ def usage_error(ip: InteractiveShell, magic: str, line: str = "") -> str:
 
 
 def consent_widget(captured: CapturedIO) -> Any:
-    """The consent widget a captured ``%sf_login`` displayed."""
+    """The consent widget a captured ``%sf_login`` displayed (the last one)."""
     from ipywidgets.widgets.widget import _instances
 
-    for output in captured.outputs:
+    for output in reversed(captured.outputs):
         view = output.data.get("application/vnd.jupyter.widget-view+json")
         if view:
             return _instances[view["model_id"]]

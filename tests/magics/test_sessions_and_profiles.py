@@ -118,8 +118,16 @@ def test_browser_login_saved_and_reused_from_its_profile(
     assert profile.ca_file == str(org.ca_file)
     assert secrets.get(secret_key("dev", "refresh_token"))
     assert captured.outputs == []
-    assert "Signed in as admin@sfmagic.demo" in captured.stdout
+    assert captured.stdout.startswith("Signed in as admin@sfmagic.demo")
+    assert "Saved profile" not in captured.stdout
     assert sfmagic.connection("dev").mode == "refresh"
+    copied = run(ip, "sf_login", "--profile dev --save dev2 --alias copy")
+    copy = profiles.get("dev2")
+    assert "Saved profile 'dev2'" in copied.stdout
+    assert copy is not None
+    assert (copy.mode, copy.client_id, copy.alias) == ("browser", app.client_id, "copy")
+    assert copy.redirect_uri == profile.redirect_uri
+    assert secrets.get(secret_key("dev2", "refresh_token"))
 
 
 def test_revoked_profile_offers_the_consent_widget(
@@ -313,3 +321,24 @@ def test_whoami_when_the_org_cannot_be_reached(ip: InteractiveShell) -> None:
     message = usage_error(ip, "sf_whoami")
 
     assert f"{gone} could not be reached, so check the network" in message
+
+
+def test_logging_in_from_a_profile_leaves_it_unchanged(
+    ip: InteractiveShell, org: RunningOrg, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SF_CLIENT_SECRET", org.client_secret)
+    run(
+        ip,
+        "sf_login",
+        f"--client-credentials --client-id {org.client_id} {org_options(org)} "
+        "--save svc --alias service",
+    )
+    profiles, _ = stores()
+    before = profiles.path.read_text()
+    monkeypatch.delenv("SF_CLIENT_SECRET")
+
+    captured = run(ip, "sf_login", "--profile svc --alias other")
+
+    assert profiles.path.read_text() == before
+    assert "Saved profile" not in captured.stdout
+    assert sfmagic.connection().alias == "other"
