@@ -21,6 +21,7 @@ from IPython.core.magic import (
     line_cell_magic,
     line_magic,
     magics_class,
+    no_var_expand,
 )
 from IPython.core.magic_arguments import argument, magic_arguments
 from IPython.display import display
@@ -152,6 +153,7 @@ class SoqlMagic(Magics):
         help="Child subqueries as one table per relationship keyed by parent Id "
         "(tables, the default) or joined as one row per child (explode).",
     )
+    @no_var_expand
     @line_cell_magic
     def soql(self, line: str, cell: str | None = None) -> Any:
         """Run a SOQL query and get its rows as a typed, flat pandas DataFrame.
@@ -336,6 +338,7 @@ class SoqlMagic(Magics):
                 "so run %sf_describe without a name to list them."
             ) from None
 
+    @no_var_expand
     @line_cell_magic
     def sf_search(self, line: str, cell: str | None = None) -> Any:
         """Run a SOSL search; one typed DataFrame per object found.

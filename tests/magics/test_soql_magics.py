@@ -401,6 +401,18 @@ def test_placeholders_inside_string_literals_stay_text(
     assert frame.empty
 
 
+def test_ipython_expansions_leave_the_query_alone(
+    ip_logged_in: InteractiveShell, conn: Connection
+) -> None:
+    ip_logged_in.user_ns["kept"] = "expanded"
+    conn.request("POST", "sobjects/Account", json={"Name": "Braces {kept} $kept"})
+    soql = "SELECT Name FROM Account WHERE Name = 'Braces {kept} $kept'"
+    assert line(ip_logged_in, soql)["Name"].tolist() == ["Braces {kept} $kept"]
+    with capture_output():
+        ip_logged_in.run_cell(f"%soql {soql}")
+    assert ip_logged_in.user_ns["_soql"].rows == 1
+
+
 def test_a_series_of_50000_ids_is_queried_in_several_requests(
     ip_logged_in: InteractiveShell,
 ) -> None:
