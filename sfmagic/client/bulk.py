@@ -37,8 +37,8 @@ _POLL_START = 0.05
 _POLL_MAX = 2.0
 _POLL_TIMEOUT = 3600.0
 _CSV_TYPES: dict[str, pa.DataType] = {
-    "string": pa.string(),
-    "unknown": pa.string(),
+    "string": pa.large_string(),
+    "unknown": pa.large_string(),
     "boolean": pa.bool_(),
     "integer": pa.int64(),
     "double": pa.float64(),
@@ -183,6 +183,7 @@ def read_csv_page(body: bytes, plan: shaping.Plan) -> shaping.Extracted:
             true_values=["true"],
             false_values=["false"],
         ),
+        memory_pool=shaping.memory_pool(),
     )
     columns = [
         _time_column(table.column(index))

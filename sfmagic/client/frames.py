@@ -271,6 +271,7 @@ class _Collector:
         self.parent_rows: list[np.ndarray[Any, np.dtype[np.int64]]] = []
         self.pending: list[tuple[str, int, str]] = []
         self.children = {c.key: _Collector(c.plan) for c in plan.children}
+        self.built: pa.Table | None = None
 
     def add(
         self,
@@ -282,7 +283,7 @@ class _Collector:
             if isinstance(array, pa.ChunkedArray):
                 chunks.extend(array.chunks)
             else:
-                chunks.append(array)
+                chunks.append(_compact(array))
         self.rows += data.length
         if parent_rows is not None:
             self.parent_rows.append(parent_rows)
@@ -305,17 +306,35 @@ class _Collector:
             child.drain(fetch)
 
     def table(self) -> pa.Table:
-        arrays = [
-            pa.chunked_array(chunks, type=shaping.final_type(column.kind))
-            for chunks, column in zip(self.chunks, self.plan.columns, strict=True)
-        ]
-        names = [column.name for column in self.plan.columns]
-        return pa.Table.from_arrays(arrays, names=names)
+        """The rows collected, as one table.
+
+        Built once; the collector then drops its own list of chunks, so that
+        ``to_pandas`` can free each column of the table as it converts it.
+        """
+        if self.built is None:
+            arrays = [
+                pa.chunked_array(chunks, type=shaping.final_type(column.kind))
+                for chunks, column in zip(self.chunks, self.plan.columns, strict=True)
+            ]
+            self.chunks = [[] for _ in self.plan.columns]
+            names = [column.name for column in self.plan.columns]
+            self.built = pa.Table.from_arrays(arrays, names=names)
+        return self.built
 
     def parent_index(self) -> np.ndarray[Any, np.dtype[np.int64]]:
         if not self.parent_rows:
             return np.zeros(0, dtype=np.int64)
         return np.concatenate(self.parent_rows)
+
+
+def _compact(array: pa.Array) -> pa.Array:
+    """A copy of a page's column in buffers of its exact size.
+
+    The JSON reader's builders over-allocate, and the page's scratch space is
+    freed around them; copying the few hundred kilobytes a page keeps costs
+    little CPU and measurably lowers the peak memory of a long query.
+    """
+    return pa.concat_arrays([array], memory_pool=shaping.memory_pool())
 
 
 class _Run:
@@ -419,8 +438,8 @@ class _Run:
         if children == "explode" and self.plan.children:
             table = _explode(self.collector, table)
             tables = {key: value for key, value in tables.items() if "." in key}
+        frames = {key: to_pandas(tables.pop(key)) for key in list(tables)}
         frame = to_pandas(table)
-        frames = {key: to_pandas(value) for key, value in tables.items()}
         return QueryResult(frame, frames, rows=self.collector.rows, bulk=self.used_bulk)
 
 
@@ -485,7 +504,10 @@ def _pandas_type(arrow_type: pa.DataType) -> Any:
 def to_pandas(table: pa.Table) -> pd.DataFrame:
     """An Arrow table of query columns as a pandas DataFrame with sfmagic's dtypes."""
     frame: pd.DataFrame = table.to_pandas(
-        types_mapper=_pandas_type, split_blocks=True, self_destruct=True
+        memory_pool=shaping.memory_pool(),
+        types_mapper=_pandas_type,
+        split_blocks=True,
+        self_destruct=True,
     )
     return frame
 

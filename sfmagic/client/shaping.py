@@ -56,6 +56,7 @@ __all__ = [
     "build_plan",
     "final_type",
     "finish",
+    "memory_pool",
     "page_schema",
     "read_page",
     "read_page_arrow",
@@ -94,9 +95,11 @@ _KEEP_KIND_FUNCTIONS = {"MIN", "MAX"}
 _TEXT_FUNCTIONS = {"TOLABEL", "FORMAT"}
 _DOUBLE_FUNCTIONS = {"SUM", "AVG", "CONVERTCURRENCY", "DISTANCE"}
 
+# Text is read as large_string: pandas' pyarrow-backed string dtype holds
+# large_string, so the frame can share the buffers instead of copying them.
 _WIRE_TYPES: dict[str, pa.DataType] = {
-    "string": pa.string(),
-    "unknown": pa.string(),
+    "string": pa.large_string(),
+    "unknown": pa.large_string(),
     "boolean": pa.bool_(),
     "integer": pa.int64(),
     "double": pa.float64(),
@@ -105,6 +108,16 @@ _WIRE_TYPES: dict[str, pa.DataType] = {
     "time": pa.string(),
 }
 _FINAL_TYPES = dict(_WIRE_TYPES, date=pa.date32(), time=pa.time32("ms"))
+
+
+def memory_pool() -> pa.MemoryPool:
+    """The Arrow memory pool query pages are read into.
+
+    The C library's allocator: measured on 1 MB query pages, it parses as fast
+    as Arrow's default (mimalloc) and leaves the process about half as much
+    resident memory, because mimalloc keeps the parser's freed scratch space.
+    """
+    return pa.system_memory_pool()
 
 
 @dataclass(frozen=True)
@@ -444,14 +457,16 @@ def read_page_arrow(body: bytes, plan: Plan, schema: pa.Schema | None = None) ->
     )
     # A page is one JSON object: the block must hold all of it.
     block = max(1 << 20, len(body) + 1)
+    pool = memory_pool()
     table = pa_json.read_json(
         io.BytesIO(body),
         read_options=pa_json.ReadOptions(use_threads=False, block_size=block),
         parse_options=options,
+        memory_pool=pool,
     )
     if table.num_rows != 1:
         raise pa.ArrowInvalid("a query page must be a single JSON object")
-    records = table.column("records").combine_chunks()
+    records = table.column("records").combine_chunks(memory_pool=pool)
     rows = records.flatten()
     total = table.column("totalSize")[0].as_py()
     next_url = table.column("nextRecordsUrl")[0].as_py()
@@ -495,7 +510,7 @@ def _extract_struct(rows: pa.StructArray, plan: Plan) -> Extracted:
 def finish(array: pa.Array, kind: str) -> pa.Array:
     """Convert a wire-typed array to the column's final type."""
     if kind == "date":
-        return array.cast(pa.date32())
+        return pc.cast(array, pa.date32(), memory_pool=memory_pool())
     if kind == "time":
         return _parse_times(array)
     return array
@@ -576,7 +591,8 @@ def _array_of(values: list[Any], kind: str) -> pa.Array:
         local = pc.utf8_slice_codeunits(text, 0, 23).cast(pa.timestamp("ms"))
         return pc.assume_timezone(local, "UTC")
     if kind == "unknown":
-        return pa.array([None if v is None else _text(v) for v in values], pa.string())
+        texts = [None if v is None else _text(v) for v in values]
+        return pa.array(texts, pa.large_string())
     if kind == "double":
         return pa.array(values, type=pa.float64(), from_pandas=True)
     return finish(pa.array(values, type=_WIRE_TYPES[kind]), kind)
