@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import re
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -54,3 +58,26 @@ def consent_widget(captured: CapturedIO) -> Any:
 def org_options(org: RunningOrg) -> str:
     """``--login-url`` and ``--ca-file`` for the test org."""
     return f"--login-url {org.instance_url} --ca-file {org.ca_file}"
+
+
+ACCESS_TOKEN = re.compile(r"00D[0-9A-Za-z]{12}!AQ[0-9A-Za-z._]{10,}")
+REFRESH_TOKEN = re.compile(r"5Aep861[0-9A-Za-z._]{10,}")
+
+
+def find_leaks(text: str, secrets: list[str]) -> list[str]:
+    """The secrets, or token-shaped strings, found in ``text``."""
+    found = [secret[:12] + "…" for secret in secrets if secret and secret in text]
+    found += [m.group(0)[:12] + "…" for m in ACCESS_TOKEN.finditer(text)]
+    found += [m.group(0)[:12] + "…" for m in REFRESH_TOKEN.finditer(text)]
+    return found
+
+
+def kernel_spec(tmp_path: Path) -> Path:
+    """A kernelspec running this interpreter, so the kernel sees this sfmagic."""
+    spec = tmp_path / "jupyter" / "kernels" / "sfmagic-test"
+    spec.mkdir(parents=True)
+    argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+    spec.joinpath("kernel.json").write_text(
+        json.dumps({"argv": argv, "display_name": "sfmagic test", "language": "python"})
+    )
+    return tmp_path / "jupyter"

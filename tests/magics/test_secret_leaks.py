@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import sqlite3
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -28,18 +26,7 @@ from IPython.utils.capture import capture_output
 from sfmagic.client.registry import CONNECTIONS
 from sfmagic.emulator.org import RunningOrg
 from tests.login_support import callback_app, new_app, rsa_key_and_certificate, sign_in
-from tests.magics.helpers import consent_widget, org_options
-
-ACCESS_TOKEN = re.compile(r"00D[0-9A-Za-z]{12}!AQ[0-9A-Za-z._]{10,}")
-REFRESH_TOKEN = re.compile(r"5Aep861[0-9A-Za-z._]{10,}")
-
-
-def find_leaks(text: str, secrets: list[str]) -> list[str]:
-    """The secrets, or token-shaped strings, found in ``text``."""
-    found = [secret[:12] + "…" for secret in secrets if secret and secret in text]
-    found += [m.group(0)[:12] + "…" for m in ACCESS_TOKEN.finditer(text)]
-    found += [m.group(0)[:12] + "…" for m in REFRESH_TOKEN.finditer(text)]
-    return found
+from tests.magics.helpers import consent_widget, find_leaks, kernel_spec, org_options
 
 
 def test_the_search_finds_what_it_looks_for() -> None:
@@ -162,17 +149,6 @@ def test_every_mode_in_this_shell(
     assert len(CONNECTIONS.aliases()) == 8
     assert len(set(tokens)) >= 10
     assert find_leaks("\n".join(collected), secrets) == []
-
-
-def kernel_spec(tmp_path: Path) -> Path:
-    """A kernelspec running this interpreter, so the kernel sees this sfmagic."""
-    spec = tmp_path / "jupyter" / "kernels" / "sfmagic-test"
-    spec.mkdir(parents=True)
-    argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
-    spec.joinpath("kernel.json").write_text(
-        json.dumps({"argv": argv, "display_name": "sfmagic test", "language": "python"})
-    )
-    return tmp_path / "jupyter"
 
 
 REPOSITORY = Path(__file__).resolve().parents[2]
