@@ -38,11 +38,11 @@ class QueryView:
     var: str | None = None
     child_names: dict[str, str] = field(default_factory=dict)
 
-    def summary(self) -> str:
+    def summary(self, *, with_rows: bool = True) -> str:
         """Rows, time, API requests, then children and where they are."""
         text = self.result.summary()
         shown = min(self.display_rows, len(self.result.frame))
-        if self.result.path is None and self.result.rows > shown:
+        if with_rows and self.result.path is None and self.result.rows > shown:
             text += f"; first {shown} shown"
         if self.result.children:
             parts = [
@@ -58,7 +58,7 @@ class QueryView:
 
     def summary_view(self) -> SummaryView:
         """The summary line alone."""
-        return SummaryView(self.summary())
+        return SummaryView(self.summary(with_rows=False))
 
     def __repr__(self) -> str:
         if self.result.path is not None:
