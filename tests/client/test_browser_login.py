@@ -14,6 +14,7 @@ import requests
 from sfmagic.client import Connection, LoginError, LoginProblem
 from sfmagic.client.auth import BrowserLogin, Grant, SignInState, WebServerFlow
 from sfmagic.client.auth.listener import CallbackListener, CallbackResult
+from sfmagic.client.auth.webserver import AuthorizationCodeGrant
 from sfmagic.emulator.org import RunningOrg
 from tests.login_support import callback_app, free_port, shared_org, sign_in
 
@@ -241,3 +242,23 @@ def test_listener_close_from_its_own_handler() -> None:
     assert seen == [f"http://localhost:{port}/cb?a=1"]
     assert "&lt;b&gt;x&lt;/b&gt;" in page.text
     assert listener.closed
+
+
+@pytest.mark.parametrize("verifier", ["another-verifier-" + "x" * 40, ""])
+def test_a_code_without_its_pkce_verifier_is_refused(
+    org: RunningOrg, verifier: str
+) -> None:
+    app, redirect_uri, _ = callback_app(org)
+    flow = WebServerFlow(org.instance_url, app.client_id, redirect_uri)
+    redirect = sign_in(org, flow.authorize_url, org.username, org.password)
+    code = flow.code_from_redirect(redirect)
+    stolen = AuthorizationCodeGrant(
+        org.instance_url, app.client_id, redirect_uri, code, verifier
+    )
+
+    with pytest.raises(LoginError) as caught:
+        Connection.open(stolen, ca_file=org.ca_file)
+
+    # As Salesforce: a wrong verifier is invalid_request, a missing one invalid_grant.
+    assert caught.value.code == ("invalid_request" if verifier else "invalid_grant")
+    assert "invalid code verifier" in caught.value.message
