@@ -59,7 +59,7 @@ def bulk_batches(
     *,
     all_rows: bool = False,
     progress: bool = True,
-    max_records: int = MAX_RECORDS,
+    max_records: int | None = None,
 ) -> Iterator[shaping.Extracted]:
     """Run a query as a Bulk API 2.0 job and yield its rows page by page.
 
@@ -76,7 +76,7 @@ def bulk_batches(
     progress
         Show a progress bar while downloading more than one page.
     max_records
-        Rows per results page.
+        Rows per results page (``MAX_RECORDS`` when None).
 
     Raises
     ------
@@ -94,7 +94,8 @@ def bulk_batches(
     job_id = str(job["id"])
     try:
         finished = _wait(transport, job_id)
-        yield from _download(transport, job_id, plan, finished, progress, max_records)
+        page = max_records or MAX_RECORDS
+        yield from _download(transport, job_id, plan, finished, progress, page)
     finally:
         _delete(transport, job_id)
 

@@ -10,9 +10,9 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from sfmagic.client import shaping
-from sfmagic.client.bulk import read_csv_page
-from sfmagic.client.frames import run_query
+from sfmagic.client import bulk, shaping
+from sfmagic.client.bulk import MAX_RECORDS, read_csv_page
+from sfmagic.client.frames import run_query, to_pandas
 from sfmagic.client.query_transport import SessionTransport
 from sfmagic.emulator import start
 
@@ -71,12 +71,23 @@ def test_bulk_refuses_queries_it_cannot_run(conn: SessionTransport, soql: str) -
         run_query(conn, soql, bulk=True)
 
 
-def test_bulk_streams_to_parquet(conn: SessionTransport, tmp_path: Path) -> None:
+@pytest.mark.parametrize("max_records", [MAX_RECORDS, 70])
+def test_bulk_streams_to_parquet(
+    conn: SessionTransport,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    max_records: int,
+) -> None:
+    monkeypatch.setattr(bulk, "MAX_RECORDS", max_records)
     target = tmp_path / "accounts.parquet"
     result = run_query(conn, SOQL, bulk=True, to=target, progress=False)
-    table = pq.read_table(target)
-    assert table.num_rows == result.rows > 0
-    assert table.column_names == list(result.frame.columns)
+    kept = run_query(conn, SOQL, bulk=True, progress=False)
+    read_back = to_pandas(pq.read_table(target))
+    assert len(read_back) == result.rows == kept.rows > 0
+    pages = -(-result.rows // max_records)
+    assert result.api_calls >= pages + 2  # the job, its results pages, the delete
+    pd.testing.assert_frame_equal(read_back, kept.frame)
+    pd.testing.assert_frame_equal(result.frame, kept.frame.iloc[:0])
 
 
 def test_bulk_query_all_sees_deleted_rows(conn: SessionTransport) -> None:

@@ -15,7 +15,7 @@ import pytest
 
 from sfmagic.client import shaping
 from sfmagic.client.errors import MalformedRequestError
-from sfmagic.client.frames import DISPLAY_ROWS, QueryResult, run_query
+from sfmagic.client.frames import DISPLAY_ROWS, QueryResult, run_query, to_pandas
 from sfmagic.client.query_transport import SessionTransport
 from sfmagic.emulator import start
 from sfmagic.emulator.org import RunningOrg
@@ -270,6 +270,65 @@ def test_parquet_output_streams_every_row(
     assert result.frame.empty
     assert list(result.frame.columns) == table.column_names
     assert table.schema.field("Birthdate").type == pa.date32()
+
+
+TYPED_SOQL = (
+    "SELECT Id, Name, Owner.Name, CreatedDate, LastActivityDate, AnnualRevenue, "
+    "IsDeleted, NumberOfEmployees, Industry, Phone FROM Account ORDER BY Id"
+)
+
+
+def recipe_frame(records: list[dict[str, Any]]) -> pd.DataFrame:
+    """The flattening recipe of a notebook, typed by hand as sfmagic types."""
+    frame = pd.json_normalize(records)
+    frame = frame[TYPED_SOQL.removeprefix("SELECT ").split(" FROM")[0].split(", ")]
+    frame["CreatedDate"] = pd.to_datetime(
+        frame["CreatedDate"], utc=True, format="ISO8601"
+    ).astype("datetime64[ms, UTC]")
+    frame["LastActivityDate"] = pd.array(
+        [
+            None if pd.isna(v) else dt.date.fromisoformat(v)
+            for v in frame["LastActivityDate"]
+        ],
+        dtype=pd.ArrowDtype(pa.date32()),
+    )
+    frame["AnnualRevenue"] = frame["AnnualRevenue"].astype("float64")
+    frame["IsDeleted"] = frame["IsDeleted"].astype("boolean")
+    frame["NumberOfEmployees"] = frame["NumberOfEmployees"].astype("Int64")
+    for column in ("Id", "Name", "Owner.Name", "Industry", "Phone"):
+        frame[column] = frame[column].astype(pd.StringDtype("pyarrow"))
+    return frame
+
+
+def test_frame_equals_the_typed_recipe_across_pages(conn: SessionTransport) -> None:
+    conn.request("POST", "sobjects/Account", json={"Name": "Nulls Everywhere"})
+    result = query(conn, TYPED_SOQL, batch_size=200)
+    records: list[dict[str, Any]] = []
+    url: str | None = "query/"
+    params: dict[str, str] | None = {"q": TYPED_SOQL}
+    while url:
+        page = conn.request("GET", url, params=params).json()
+        records += page["records"]
+        url, params = page.get("nextRecordsUrl"), None
+    expected = recipe_frame(records)
+    assert result.api_calls > 1
+    pd.testing.assert_frame_equal(result.frame, expected)
+    empty = result.frame[result.frame["Name"] == "Nulls Everywhere"].iloc[0]
+    for column in ("LastActivityDate", "AnnualRevenue", "NumberOfEmployees"):
+        assert pd.isna(empty[column])
+
+
+@pytest.mark.parametrize("batch_size", [200, 2000])
+def test_parquet_file_reads_back_equal_to_the_frame(
+    conn: SessionTransport, tmp_path: Path, batch_size: int
+) -> None:
+    target = tmp_path / "accounts.parquet"
+    written = query(conn, TYPED_SOQL, to=target, batch_size=batch_size)
+    kept = query(conn, TYPED_SOQL, batch_size=batch_size)
+    read_back = to_pandas(pq.read_table(target))
+    assert written.rows == kept.rows == len(read_back)
+    pd.testing.assert_frame_equal(read_back, kept.frame)
+    pd.testing.assert_frame_equal(written.frame, kept.frame.iloc[:0])
 
 
 def test_parquet_output_refuses_children(
