@@ -30,8 +30,9 @@ _SENTENCES: dict[LoginProblem, str] = {
         "and click Allow, or ask your admin to pre-authorize the app"
     ),
     LoginProblem.APP_BLOCKED: (
-        "the connected app may not use this login flow ({code}), so enable the "
-        "flow in the app's OAuth settings or use another %sf_login mode"
+        "the connected app is blocked or may not use this login flow ({code}), so "
+        "ask your admin to allow it (or enable the flow in the app's OAuth "
+        "settings) or use another %sf_login mode"
     ),
     LoginProblem.INVALID_CLIENT: (
         "{host} did not accept the client id or client secret ({code}), so check "

@@ -93,7 +93,30 @@ def test_blocked_app(
         f"--client-credentials --client-id {app.client_id} {org_options(org)}",
     )
 
-    assert "the connected app may not use this login flow" in message
+    assert "the connected app is blocked or may not use this login flow" in message
+
+
+def test_app_blocked_by_the_org_in_the_browser(
+    ip: InteractiveShell, org: RunningOrg
+) -> None:
+    app, redirect_uri, port = callback_app(org)
+    line = f"--client-id {app.client_id} {org_options(org)} --port {port}"
+    run(ip, "config", "SfMagic.listen = False")
+    widget = consent_widget(run(ip, "sf_login", line))
+    # What Salesforce sends the browser back with when an admin blocked the app
+    # (the emulator has no blocking): the error, with this attempt's state.
+    widget.redirect.value = (
+        f"{redirect_uri}?error=OAUTH_APP_BLOCKED&error_description="
+        f"this+app+is+blocked+by+admin&state={widget.login.flow.state}"
+    )
+    widget.finish.click()
+
+    assert "this login flow (OAUTH_APP_BLOCKED), so ask your admin" in (
+        widget.status.value
+    )
+    message = usage_error(ip, "sf_whoami")
+    assert "the connected app is blocked or may not use this login flow" in message
+    assert "use another %sf_login mode" in message
 
 
 @pytest.mark.parametrize(
