@@ -585,7 +585,7 @@ class RecordEditor:
 def _conflict_row(
     field: FieldWidget | None, name: str, exc: RecordConflictError
 ) -> str:
-    label = str(field.meta.get("label", name)) if field else name
+    label = field.title if field else name
     remote = ""
     if name in exc.remote:
         before, after = exc.remote[name]

@@ -84,12 +84,20 @@ class FieldWidget:
 
     def _show_label(self) -> None:
         """The label, ``*`` when required, and ``●`` while the value is unsaved."""
-        text = _escape(self.meta.get("label") or self.name)
+        text = _escape(self.title)
         if self.required:
             text += ' <b style="color:#c23934" title="required">*</b>'
         if self.changed:
             text = f'<span style="color:#dd7a01" title="unsaved change">● {text}</span>'
         self.label.value = text
+
+    @property
+    def title(self) -> str:
+        """The label shown: describe's, without the " ID" of lookups."""
+        label = str(self.meta.get("label") or self.name)
+        if self.meta.get("type") == "reference" and label.endswith(" ID"):
+            return label[: -len(" ID")]
+        return label
 
     # -- what subclasses provide --------------------------------------------------
 
@@ -219,22 +227,24 @@ class PicklistField(FieldWidget):
     """A dropdown of the active picklist values, with ``--None--`` first."""
 
     def _make_input(self) -> Any:
-        options: list[tuple[str, str | None]] = [(_NONE, None)]
+        # "--None--" holds "" rather than None: a Dropdown whose value is None
+        # shows an empty box instead of the "--None--" option.
+        options: list[tuple[str, str]] = [(_NONE, "")]
         options += [(label, value) for label, value in _labelled_choices(self.meta)]
-        return widgets.Dropdown(options=options, value=None)
+        return widgets.Dropdown(options=options, value="")
 
     def _read(self) -> Any:
-        return self.input.value
+        return self.input.value or None
 
     def _write(self, value: Any) -> None:
         known = [v for _, v in self.input.options]
         if value is not None and value not in known:
             # An inactive or unknown value stays visible instead of vanishing.
             self.input.options = [*self.input.options, (str(value), value)]
-        self.input.value = value
+        self.input.value = "" if value is None else value
 
     def _raw_text(self) -> Any:
-        return self.input.value
+        return self._read()
 
 
 class MultiPicklistField(FieldWidget):

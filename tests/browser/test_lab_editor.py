@@ -1,10 +1,12 @@
 """The record editor in JupyterLab, driven in headless Chromium.
 
 The test starts a demo org and a JupyterLab server with its own config, runtime
-and data directories, writes a notebook that opens an Account in a
-``RecordEditor``, runs it in the browser, types a new value into a field, clicks
-Save and checks the org's database. A screenshot is kept in ``test-artifacts/``.
-Chromium is Debian's package on PATH (no downloaded browsers).
+and data directories, writes a notebook that loads sfmagic, logs in with the
+access token the kernel finds in its environment and opens an Account with
+``%sf_edit``, runs it in the browser, types a new value into a field (the field
+is marked unsaved), clicks Save and checks the org's database. A screenshot is
+kept in ``test-artifacts/``. Chromium is Debian's package on PATH (no downloaded
+browsers).
 """
 
 from __future__ import annotations
@@ -53,14 +55,10 @@ def _free_port() -> int:
 
 def _notebook(org: Any, record_id: str) -> dict[str, Any]:
     source = (
-        "from sfmagic.client import Connection\n"
-        "from sfmagic.client.auth.grants import AccessTokenGrant\n"
-        "from sfmagic.widgets.editor import RecordEditor\n"
-        "import os\n"
-        "token = os.environ['SFMAGIC_TEST_TOKEN']\n"
-        f"grant = AccessTokenGrant({org.instance_url!r}, token)\n"
-        f"conn = Connection.open(grant, ca_file={str(org.ca_file)!r})\n"
-        f"RecordEditor('Account', {record_id!r}, conn=conn)\n"
+        "%load_ext sfmagic\n"
+        f"%sf_login --access-token-env --instance-url {org.instance_url} "
+        f"--ca-file {org.ca_file}\n"
+        f"%sf_edit Account {record_id}\n"
     )
     return {
         "cells": [
@@ -106,7 +104,7 @@ def lab(
         "JUPYTERLAB_SETTINGS_DIR": str(base / "settings"),
         "JUPYTERLAB_WORKSPACES_DIR": str(base / "workspaces"),
         # The kernel reads the token from here, so it is not in the notebook.
-        "SFMAGIC_TEST_TOKEN": org.access_token(),
+        "SF_ACCESS_TOKEN": org.access_token(),
     }
     port = _free_port()
     command = [
@@ -155,6 +153,13 @@ def _wait_for(url: str, process: subprocess.Popen[bytes]) -> None:
     raise RuntimeError("JupyterLab did not start within 60 s")
 
 
+def _dismiss_news(page: Any) -> None:
+    """Close JupyterLab's news question so it does not cover the screenshot."""
+    answer = page.get_by_role("button", name="No", exact=True)
+    if answer.count():
+        answer.first.click()
+
+
 def _site(org: Any, record_id: str) -> Any:
     session = org.session()
     session.headers["Authorization"] = f"Bearer {org.access_token()}"
@@ -201,11 +206,21 @@ def test_editor_in_lab_saves_a_changed_field(org: Any, lab: tuple[str, Path]) ->
             field.wait_for(state="visible", timeout=90_000)
             field.fill(NEW_SITE)
             field.press("Tab")
-            page.locator("button.sfmagic-save").click()
             status = page.locator(".sfmagic-status")
+            status.filter(has_text="Unsaved changes: Site.").wait_for(timeout=30_000)
+            marked = page.locator(".sfmagic-field-Site").inner_text()
+            _dismiss_news(page)
+            page.screenshot(
+                path=str(ARTIFACTS / "lab-editor-unsaved.png"), full_page=True
+            )
+            page.locator("button.sfmagic-save").click()
             status.filter(has_text="Saved Account").wait_for(timeout=30_000)
+            saved = page.locator(".sfmagic-field-Site").inner_text()
             page.screenshot(path=str(ARTIFACTS / "lab-editor.png"), full_page=True)
         finally:
             browser.close()
 
     assert _site(org, record_id) == NEW_SITE
+    assert marked.startswith("● Account Site")
+    assert not saved.startswith("●")
+    assert org.access_token() not in (root / "edit.ipynb").read_text()

@@ -137,7 +137,7 @@ def test_new_invoice_has_defaults_marks_and_disabled_auto_number(conn: Any) -> N
     editor = sfmagic.RecordEditor("Invoice__c", conn=conn)
 
     assert editor.record["Status__c"] == "Draft"
-    assert editor.fields["Status__c"].input.options[0] == ("--None--", None)
+    assert editor.fields["Status__c"].input.options[0] == ("--None--", "")
     assert editor.record["Channels__c"] == "Post;Email"
     assert editor.record["Paid__c"] is False
     assert editor.fields["Name"].disabled

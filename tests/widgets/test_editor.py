@@ -714,3 +714,17 @@ def test_sections_follow_describe_with_the_name_first(conn: Any) -> None:
     assert "MailingPostalCode" in names("Address")
     assert set(names("System information")) >= {"Id", "CreatedDate", "CreatedById"}
     assert "LastName" not in names("System information")
+
+
+def test_empty_picklist_shows_none_and_lookups_drop_the_id_suffix(conn: Any) -> None:
+    editor = RecordEditor("Account", conn=conn)
+    ownership, parent = editor.fields["Ownership"], editor.fields["ParentId"]
+
+    assert ownership.input.label == "--None--"
+    assert ownership.value is None
+    ownership.input.value = "Public"
+    ownership.value = None
+    assert ownership.input.label == "--None--"
+    assert parent.meta["label"] == "Parent Account ID"
+    assert parent.title == "Parent Account"
+    assert parent.label.value.startswith("Parent Account")
