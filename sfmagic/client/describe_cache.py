@@ -52,6 +52,8 @@ class DescribeCache:
 
     def __init__(self, transport: QueryTransport) -> None:
         self.transport = transport
+        self.requests = 0
+        """How many describe requests this cache has sent."""
         self._objects: dict[str, Describe | None] = {}
         self._global: list[Describe] | None = None
         self._lock = threading.Lock()
@@ -59,6 +61,7 @@ class DescribeCache:
     def sobject_names(self) -> list[str]:
         """The API names of every sObject of the org, from describe global."""
         if self._global is None:
+            self.requests += 1
             response = self.transport.request("GET", "sobjects/")
             self._global = list(orjson.loads(response.content)["sobjects"])
         return [str(item["name"]) for item in self._global]
@@ -71,6 +74,7 @@ class DescribeCache:
             if key in self._objects:
                 return self._objects[key]
         try:
+            self.requests += 1
             response = self.transport.request("GET", f"sobjects/{sobject}/describe")
             found: Describe | None = orjson.loads(response.content)
         except SalesforceError as error:

@@ -259,8 +259,10 @@ class SoqlMagic(Magics):
         self._check(args)
         conn = connection(magic, args.conn)
         bulk = True if args.bulk else False if args.no_bulk else None
+        cache = describe_cache(conn, tooling=args.tooling)
+        described = cache.requests
         try:
-            return run_query(
+            result = run_query(
                 conn,
                 soql,
                 params=self.namespace(),
@@ -274,12 +276,14 @@ class SoqlMagic(Magics):
                 tooling=args.tooling,
             )
         except Exception as error:
-            cache = describe_cache(conn, tooling=args.tooling)
             sent = _sent_query(error, soql)
             usage = query_error(magic, _in_magic_terms(error), cache, sent)
             if usage is None:
                 raise
             raise usage from None
+        # Describe requests (the first query of an object) are API requests too.
+        result.api_calls += cache.requests - described
+        return result
 
     def _show(self, result: QueryResult, var: str | None, *, line_magic: bool) -> Any:
         from sfmagic.magics.query_view import QueryView

@@ -310,6 +310,7 @@ def test_aggregates_are_typed_from_their_field(ip_logged_in: InteractiveShell) -
 
 def test_display_caps_rows_and_reports_cost(ip_logged_in: InteractiveShell) -> None:
     ip_logged_in.run_line_magic("config", "SoqlMagic.display_rows = 7")
+    line(ip_logged_in, "SELECT Id FROM Account LIMIT 1")  # describe Account once
     captured = cell(
         ip_logged_in, "--batch-size 200 accts", "SELECT Id, Name FROM Account"
     )
@@ -324,9 +325,23 @@ def test_display_caps_rows_and_reports_cost(ip_logged_in: InteractiveShell) -> N
     assert f"/{rows} [" in captured.stderr  # the progress bar of two pages
 
 
+def test_describe_requests_are_counted_once_per_connection(
+    ip_logged_in: InteractiveShell,
+) -> None:
+    with capture_output():
+        ip_logged_in.run_line_magic("sf_login", "--local --alias fresh")
+    soql = "--conn fresh SELECT Id, Owner.Name FROM Account LIMIT 1"
+    line(ip_logged_in, soql)
+    # describe Account, describe User (for Owner.Name), then the query.
+    assert ip_logged_in.user_ns["_soql"].api_calls == 3
+    line(ip_logged_in, soql)
+    assert ip_logged_in.user_ns["_soql"].api_calls == 1
+
+
 def test_line_magic_returns_the_frame_and_shows_the_summary(
     ip_logged_in: InteractiveShell,
 ) -> None:
+    line(ip_logged_in, "SELECT Id FROM Account LIMIT 1")  # describe Account once
     with capture_output() as captured:
         ip_logged_in.run_cell("few = %soql SELECT Id, Name FROM Account LIMIT 3")
     assert len(ip_logged_in.user_ns["few"]) == 3
