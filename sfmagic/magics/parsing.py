@@ -9,6 +9,7 @@ options, never free words.
 from __future__ import annotations
 
 import argparse
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -17,6 +18,8 @@ from IPython.core.magic_arguments import parse_argstring
 from IPython.utils._process_common import arg_split
 
 __all__ = ["SECRET_OPTIONS", "parse_line"]
+
+_LONG_OPTION = re.compile(r"^--[A-Za-z][A-Za-z0-9-]*$")
 
 SECRET_OPTIONS = frozenset(
     {
@@ -44,6 +47,10 @@ def parse_line(magic_function: Callable[..., Any], line: str, magic: str) -> Any
         ) from None
     for word in words:
         option = word.split("=", 1)[0]
+        # "-phunter2" is "-p hunter2" to argparse: a short option glued to its value.
+        glued = not option.startswith("--") and option[:2] in SECRET_OPTIONS
+        if glued:
+            option = option[:2]
         if option in SECRET_OPTIONS:
             raise UsageError(
                 f"%{magic}: {option} is not accepted because secrets typed on the "
@@ -67,7 +74,12 @@ def parse_line(magic_function: Callable[..., Any], line: str, magic: str) -> Any
 def _first_line(message: str, options: list[str]) -> str:
     """argparse's message, without the free words it may repeat."""
     if message.startswith("unrecognized arguments"):
-        shown = [word for word in message.split(":", 1)[1].split() if word in options]
+        # Long option names only: a short one may be glued to a value.
+        shown = [
+            word
+            for word in message.split(":", 1)[1].split()
+            if word in options and _LONG_OPTION.match(word)
+        ]
         if shown:
             return "unknown option " + ", ".join(shown)
         return "unexpected words on the line"

@@ -262,6 +262,7 @@ def test_line_mistakes(ip: InteractiveShell, line: str, expected: str) -> None:
         "--username u@x.com --password=hunter2",
         "--client-secret hunter2 --client-credentials",
         "--security-token hunter2 -u u@x.com",
+        "-u u@x.com -phunter2",
     ],
 )
 def test_secrets_on_the_line_are_refused_without_echo(
@@ -278,6 +279,7 @@ def test_secrets_on_the_line_are_refused_without_echo(
     [
         ("--username u@x.com hunter2", "unexpected words on the line"),
         ("--local --bogus hunter2", "unknown option --bogus"),
+        ("--local -Xhunter2", "unexpected words on the line"),
         ("--local --port hunter2", "argument --port is missing or not valid"),
         ("--local 'unbalanced", "unbalanced quote"),
     ],
