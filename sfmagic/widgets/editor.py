@@ -250,7 +250,10 @@ class RecordEditor:
         return self._delete(force=False)
 
     def _delete(self, *, force: bool) -> bool:
+        """Delete; ``force`` deletes the version the conflict showed."""
         assert self.loaded is not None
+        if not force:
+            self._seen = None
         title = self._title()
         self._hide_panels()
         try:
@@ -258,7 +261,6 @@ class RecordEditor:
                 self.sobject,
                 self.loaded.id,
                 loaded=self._stamp_source(),
-                force=force,
                 conn=self.conn,
             )
         except RecordConflictError as exc:

@@ -728,3 +728,41 @@ def test_empty_picklist_shows_none_and_lookups_drop_the_id_suffix(conn: Any) -> 
     assert parent.meta["label"] == "Parent Account ID"
     assert parent.title == "Parent Account"
     assert parent.label.value.startswith("Parent Account")
+
+
+def test_delete_anyway_is_held_again_when_a_third_change_lands(conn: Any) -> None:
+    record_id = records.create("Account", {"Name": "Twice Changed Ltd"}, conn=conn)
+    editor = RecordEditor("Account", record_id, conn=conn)
+    other = RecordEditor("Account", record_id, conn=conn)
+    other.fields["Site"].input.value = "First"
+    assert other.save()
+    assert not editor.delete(confirm=True)
+
+    other.fields["Site"].input.value = "Second"
+    assert other.save()
+    deleted = editor.resolve_conflict("overwrite")
+
+    assert not deleted
+    assert editor.conflict is not None
+    assert editor.conflict.remote == {"Site": ("First", "Second")}
+    assert records.get("Account", record_id, conn=conn)["Site"] == "Second"
+    assert editor.resolve_conflict("overwrite")
+    with pytest.raises(records.RecordNotFoundError):
+        records.get("Account", record_id, conn=conn)
+
+
+def test_a_new_delete_after_a_conflict_is_checked_against_the_load(
+    conn: Any,
+) -> None:
+    record_id = records.create("Account", {"Name": "Not Chosen Ltd"}, conn=conn)
+    editor = RecordEditor("Account", record_id, conn=conn)
+    other = RecordEditor("Account", record_id, conn=conn)
+    other.fields["Site"].input.value = "Theirs"
+    assert other.save()
+    assert not editor.delete(confirm=True)
+
+    deleted = editor.delete(confirm=True)  # again, without choosing
+
+    assert not deleted
+    assert editor.conflict is not None
+    assert records.get("Account", record_id, conn=conn)["Site"] == "Theirs"
