@@ -23,6 +23,8 @@ from tests.login_support import (
     callback_app,
     free_port,
     keyring_in_memory,
+    new_app,
+    rsa_key_and_certificate,
     sign_in,
 )
 from tests.magics.helpers import consent_widget, org_options, run, shown, usage_error
@@ -342,3 +344,31 @@ def test_logging_in_from_a_profile_leaves_it_unchanged(
     assert profiles.path.read_text() == before
     assert "Saved profile" not in captured.stdout
     assert sfmagic.connection().alias == "other"
+
+
+def test_jwt_profile_keeps_the_key_path_not_the_key(
+    ip: InteractiveShell, org: RunningOrg, tmp_path: Path
+) -> None:
+    key, certificate = rsa_key_and_certificate()
+    app = new_app(org, certificate=certificate, flows=["jwt_bearer"])
+    key_file = tmp_path / "bot.key"
+    key_file.write_text(key)
+    run(
+        ip,
+        "sf_login",
+        f"--jwt-key {key_file} -u {org.username} --client-id {app.client_id} "
+        f"{org_options(org)} --save bot --alias bot",
+    )
+    run(ip, "sf_logout", "bot")
+
+    captured = run(ip, "sf_login", "--profile bot")
+
+    profiles, secrets = stores()
+    profile = profiles.get("bot")
+    assert profile is not None
+    assert (profile.mode, profile.username) == ("jwt", org.username)
+    assert profile.jwt_key == str(key_file.resolve())
+    assert key.splitlines()[1] not in profiles.path.read_text()
+    assert not secrets.file.exists()
+    assert "Signed in as admin@sfmagic.demo" in captured.stdout
+    assert sfmagic.connection("bot").mode == "jwt"
