@@ -203,8 +203,11 @@ class SoqlMagic(Magics):
             In [2]: ids = accounts["Id"]
             In [3]: contacts = %soql SELECT Id, LastName FROM Contact WHERE AccountId IN :ids
 
-            In [4]: %%soql --children explode --to contacts.parquet out
-               ...: SELECT Id, Name FROM Account
+            In [4]: %%soql --children explode flat
+               ...: SELECT Name, (SELECT LastName FROM Contacts) FROM Account
+
+            In [5]: %%soql --bulk --to contacts.parquet path
+               ...: SELECT Id, LastName, Account.Name FROM Contact
         """  # noqa: E501
         magic = "soql"
         if cell is None:

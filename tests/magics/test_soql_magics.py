@@ -595,6 +595,31 @@ def test_errors_point_into_the_bound_query(ip_logged_in: InteractiveShell) -> No
     assert "line 3" in message
 
 
+def test_salesforce_malformed_query_shows_line_and_caret(
+    ip_logged_in: InteractiveShell,
+) -> None:
+    # Parses, but Salesforce refuses it: the caret comes from its answer.
+    message = soql_error(ip_logged_in, "", "SELECT COUNT(Id),\n  Name\nFROM Account")
+    first = message.split("\n")[0]
+    assert first == (
+        "%soql: MALFORMED_QUERY at line 2, column 3: Field must be grouped or "
+        "aggregated: Name."
+    )
+    query_line, column = caret_column(message)
+    assert query_line == "  Name"
+    assert query_line[column - 1 :].startswith("Name")
+
+
+def test_errors_without_position_are_one_sentence(
+    ip_logged_in: InteractiveShell,
+) -> None:
+    message = soql_error(ip_logged_in, "SELECT Id FROM Account LIMIT 5 OFFSET 3000")
+    assert message == (
+        "%soql: Salesforce refused the query (NUMBER_OUTSIDE_VALID_RANGE): "
+        "Maximum SOQL offset allowed is 2000."
+    )
+
+
 def test_filter_type_errors_show_the_caret(ip_logged_in: InteractiveShell) -> None:
     message = soql_error(ip_logged_in, "SELECT Id FROM Account WHERE Name = 5")
     assert "INVALID_QUERY_FILTER_OPERATOR" in message
