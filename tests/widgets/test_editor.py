@@ -766,3 +766,60 @@ def test_a_new_delete_after_a_conflict_is_checked_against_the_load(
     assert not deleted
     assert editor.conflict is not None
     assert records.get("Account", record_id, conn=conn)["Site"] == "Theirs"
+
+
+class ValidationRuleOrg:
+    """The demo org plus one validation rule, which the emulator cannot have.
+
+    Every write is answered as Salesforce answers a failed validation rule: 400
+    with ``FIELD_CUSTOM_VALIDATION_EXCEPTION`` items, one naming a field and one
+    naming none (a rule shown at the top of the page).
+    """
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.instance_url = inner.instance_url
+        self.api_version = inner.api_version
+
+    def request(self, method: str, path: str, **kwargs: Any) -> Any:
+        if method not in ("PATCH", "POST"):
+            return self.inner.request(method, path, **kwargs)
+        import requests
+
+        from sfmagic.client.errors import error_for_response
+
+        answer = requests.Response()
+        answer.status_code = 400
+        answer._content = json.dumps(
+            [
+                {
+                    "message": "Close Date cannot be in the past",
+                    "errorCode": "FIELD_CUSTOM_VALIDATION_EXCEPTION",
+                    "fields": ["CloseDate"],
+                },
+                {
+                    "message": "Closed deals need a next step",
+                    "errorCode": "FIELD_CUSTOM_VALIDATION_EXCEPTION",
+                    "fields": [],
+                },
+            ]
+        ).encode()
+        raise error_for_response(answer)
+
+
+def test_validation_rule_errors_land_next_to_fields_and_on_top(conn: Any) -> None:
+    record_id = _first_id(conn, "SELECT Id FROM Opportunity ORDER BY Name")
+    before = records.get("Opportunity", record_id, conn=conn)
+    editor = RecordEditor("Opportunity", record_id, conn=ValidationRuleOrg(conn))
+
+    editor.fields["CloseDate"].input.value = date(2001, 1, 1)
+    saved = editor.save()
+
+    assert not saved
+    assert editor.fields["CloseDate"].error == "Close Date cannot be in the past"
+    assert "Close Date cannot be in the past" in (
+        editor.fields["CloseDate"].error_line.value
+    )
+    assert editor.message == "Not saved: Closed deals need a next step"
+    assert editor.dirty
+    assert records.get("Opportunity", record_id, conn=conn) == before
