@@ -20,6 +20,7 @@ from sfmagic.client.secrets import SecretStore
 from sfmagic.emulator.org import RunningOrg
 from tests.login_support import (
     LockedKeyring,
+    answering,
     callback_app,
     free_port,
     keyring_in_memory,
@@ -304,25 +305,40 @@ def test_a_refusing_keyring_is_one_sentence(
     assert profiles.get("svc") is None
 
 
-def test_whoami_when_the_org_cannot_be_reached(ip: InteractiveShell) -> None:
+def register_bare_connection(instance_url: str) -> None:
+    """Open-looking connection to ``instance_url``, with a token and no renewal."""
     from sfmagic.client.api_session import ApiSession, retry_policy
     from sfmagic.client.auth import AccessTokenGrant, Tokens, UserInfo
     from sfmagic.client.connection import Connection
     from sfmagic.client.registry import CONNECTIONS
 
-    gone = f"https://127.0.0.1:{free_port()}"
     CONNECTIONS.add(
         Connection(
             ApiSession(retry=retry_policy(attempts=1, backoff=0.01)),
-            Tokens(access_token="00Dx!AQgone", instance_url=gone),
+            Tokens(access_token="00Dx!AQgone", instance_url=instance_url),
             UserInfo("005", "ada@example.com", "Ada", "00D"),
-            grant=AccessTokenGrant(gone, "00Dx!AQgone"),
+            grant=AccessTokenGrant(instance_url, "00Dx!AQgone"),
         )
     )
+
+
+def test_whoami_when_the_org_cannot_be_reached(ip: InteractiveShell) -> None:
+    gone = f"https://127.0.0.1:{free_port()}"
+    register_bare_connection(gone)
 
     message = usage_error(ip, "sf_whoami")
 
     assert f"{gone} could not be reached, so check the network" in message
+
+
+def test_whoami_when_the_org_is_unavailable(ip: InteractiveShell) -> None:
+    body = b'[{"errorCode":"SERVER_UNAVAILABLE","message":"busy"}]'
+    with answering(503, body) as url:
+        register_bare_connection(url)
+
+        message = usage_error(ip, "sf_whoami")
+
+    assert f"{url} answered 503 SERVER_UNAVAILABLE, so try again later" in message
 
 
 def test_logging_in_from_a_profile_leaves_it_unchanged(
