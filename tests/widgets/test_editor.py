@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
+from email.utils import format_datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 
 from sfmagic.client import records
+from sfmagic.client.record_checks import parse_datetime
 from sfmagic.widgets.editor import RecordEditor
 from sfmagic.widgets.fields import (
     CheckboxField,
@@ -451,14 +453,18 @@ def test_activity_history_rows_open_as_tasks(conn: Any) -> None:
 
 
 @pytest.fixture
-def wire(conn: Any) -> Iterator[list[tuple[str, str, Any]]]:
-    """Every HTTP request the connection sends meanwhile: (method, path, JSON)."""
-    sent: list[tuple[str, str, Any]] = []
+def wire(conn: Any) -> Iterator[list[tuple[str, str, Any, str | None]]]:
+    """Every HTTP request the connection sends meanwhile.
+
+    Each as (method, path, JSON body, ``If-Unmodified-Since`` header).
+    """
+    sent: list[tuple[str, str, Any, str | None]] = []
 
     def record(response: Any, *args: Any, **kwargs: Any) -> None:
         request = response.request
         body = json.loads(request.body) if request.body else None
-        sent.append((request.method, urlsplit(request.url).path, body))
+        since = request.headers.get("If-Unmodified-Since")
+        sent.append((request.method, urlsplit(request.url).path, body, since))
 
     hooks = conn.http.hooks["response"]
     hooks.append(record)
@@ -466,28 +472,30 @@ def wire(conn: Any) -> Iterator[list[tuple[str, str, Any]]]:
     hooks.remove(record)
 
 
-def test_save_sends_only_the_changed_fields(
-    conn: Any, wire: list[tuple[str, str, Any]]
+def test_save_sends_only_the_changed_fields_if_unmodified_since_the_load(
+    conn: Any, wire: list[tuple[str, str, Any, str | None]]
 ) -> None:
     record_id = _account(conn, 6)
     editor = RecordEditor("Account", record_id, conn=conn)
+    loaded = parse_datetime(editor.record["LastModifiedDate"])
     wire.clear()
 
     editor.fields["Site"].input.value = "Only this"
     editor.fields["NumberOfEmployees"].input.value = "77"
     assert editor.save(), editor.message
 
-    patches = [(path, body) for method, path, body in wire if method == "PATCH"]
+    patches = [sent[1:] for sent in wire if sent[0] == "PATCH"]
     assert patches == [
         (
             f"/services/data/v{conn.api_version}/sobjects/Account/{record_id}",
             {"Site": "Only this", "NumberOfEmployees": 77},
+            format_datetime(loaded.astimezone(UTC), usegmt=True),
         )
     ]
 
 
 def test_record_and_related_lists_load_in_one_request(
-    conn: Any, wire: list[tuple[str, str, Any]]
+    conn: Any, wire: list[tuple[str, str, Any, str | None]]
 ) -> None:
     account_id = _first_id(
         conn,
@@ -500,7 +508,7 @@ def test_record_and_related_lists_load_in_one_request(
 
     editor = RecordEditor("Account", account_id, conn=conn)
 
-    assert [(method, path) for method, path, _ in wire] == [
+    assert [(sent[0], sent[1]) for sent in wire] == [
         ("GET", f"/services/data/v{conn.api_version}/query/")
     ]
     assert conn.api_usage.used - before == 1
