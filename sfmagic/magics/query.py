@@ -387,9 +387,11 @@ class SoqlMagic(Magics):
         try:
             found = search_frames(conn, sosl.strip())
         except SalesforceError as error:
+            from sfmagic.client.describe_cache import describe_cache
             from sfmagic.magics.query_errors import salesforce_error
 
-            raise salesforce_error("sf_search", error, None, sosl) from None
+            cache = describe_cache(conn)
+            raise salesforce_error("sf_search", error, cache, sosl) from None
         if var is not None:
             self.namespace()[var] = found
             display(found)

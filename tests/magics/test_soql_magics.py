@@ -757,6 +757,7 @@ def test_search_errors_are_usage_errors(ip_logged_in: InteractiveShell) -> None:
         )
     assert type(caught.value) is UsageError
     assert str(caught.value).startswith("%sf_search: INVALID_FIELD")
+    assert "did you mean Name" in str(caught.value)
     assert usage_error(ip_logged_in, "sf_search", "").startswith("%sf_search: there")
 
 
