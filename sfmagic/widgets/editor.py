@@ -21,9 +21,17 @@ Scripts use the same object without a browser::
     editor.record["Industry"]     # "Energy"
     editor.delete(confirm=True)
 
+A delete is held the same way when the record changed since it was loaded
+(*reload*, or *delete anyway*). An overwrite or a delete-anyway is still checked
+against the version the conflict showed, so a third change made while the user
+was choosing is held again rather than lost.
+
 Known limits: see ``sfmagic.client.records`` (whole-second conflict detection,
 related lists capped at 50 rows) and ``sfmagic.widgets.fields``. Record types,
 page layouts and field-level security beyond describe's flags are not applied.
+A lookup that can point to many objects (a Task's ``WhatId``) searches the first
+:data:`LOOKUP_TARGETS` of them. Loading another record drops unsaved changes
+without asking.
 """
 
 from __future__ import annotations
@@ -50,6 +58,9 @@ from sfmagic.widgets.fields import (
 from sfmagic.widgets.related import RelatedListView
 
 __all__ = ["RecordEditor", "parse_criteria"]
+
+#: Objects a lookup's search box looks in, from the field's ``referenceTo``.
+LOOKUP_TARGETS = 3
 
 _SECTIONS = ("Information", "Address", "System information")
 _COMPOUND_TYPES = frozenset({"address", "location"})
@@ -328,7 +339,7 @@ class RecordEditor:
         return built
 
     def _searcher(self, meta: Mapping[str, Any]) -> Any:
-        targets = list(meta.get("referenceTo") or ())[:3]
+        targets = list(meta.get("referenceTo") or ())[:LOOKUP_TARGETS]
 
         def search(text: str) -> list[tuple[str, str]]:
             try:
