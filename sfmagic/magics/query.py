@@ -110,7 +110,7 @@ class SoqlMagic(Magics):
     @argument(
         "var",
         nargs="?",
-        help="(%%soql only) The variable that receives the DataFrame; each child "
+        help="(%%%%soql only) The variable that receives the DataFrame; each child "
         "table goes to VAR_<Relationship>.",
     )
     @argument(
@@ -198,7 +198,7 @@ class SoqlMagic(Magics):
             In [1]: %%soql accounts
                ...: SELECT Name, Owner.Name, AnnualRevenue, CreatedDate
                ...: FROM Account WHERE Industry = :industry ORDER BY Name
-            300 rows in 0.21 s, 2 API requests
+            27 rows in 0.21 s, 3 API requests; first 20 shown; the DataFrame is in accounts.
 
             In [2]: ids = accounts["Id"]
             In [3]: contacts = %soql SELECT Id, LastName FROM Contact WHERE AccountId IN :ids
