@@ -205,3 +205,79 @@ def test_load_ext_and_help_import_neither_widgets_nor_client() -> None:
         "heavy": [],
         "help": True,
     }
+
+
+def test_two_editors_in_the_kernel_keep_the_first_save(
+    ip_logged_in: InteractiveShell,
+) -> None:
+    ip_logged_in.user_ns["wanted"] = _account(Name=f"Shared Desk {_tag()}")
+    cell = """
+first = %sf_edit Account {wanted}
+second = %sf_edit Account {wanted}
+first.fields["Site"].value = "First desk"
+first_saved = first.save()
+second.fields["Site"].value = "Second desk"
+second_saved = second.save()
+"""
+
+    result = ip_logged_in.run_cell(cell)
+
+    namespace = ip_logged_in.user_ns
+    stored = sfmagic.records.get(
+        "Account", namespace["wanted"], conn=sfmagic.connection()
+    )
+    assert result.success, result.error_in_exec
+    assert namespace["first_saved"] is True
+    assert namespace["second_saved"] is False
+    assert namespace["second"].conflict.remote["Site"] == (None, "First desk")
+    assert namespace["second"].conflict.local == {"Site": "Second desk"}
+    assert stored["Site"] == "First desk"
+
+
+def test_delete_in_the_kernel_asks_then_deletes(
+    ip_logged_in: InteractiveShell,
+) -> None:
+    ip_logged_in.user_ns["wanted"] = _account(Name="Kernel Doomed Ltd")
+    cell = """
+doomed = %sf_edit Account {wanted}
+asked = doomed.delete()
+question = doomed.confirm_text.value
+still_there = sfmagic.records.get("Account", wanted)["Name"]
+deleted = doomed.delete(confirm=True)
+"""
+    ip_logged_in.user_ns["sfmagic"] = sfmagic
+
+    result = ip_logged_in.run_cell(cell)
+
+    namespace = ip_logged_in.user_ns
+    assert result.success, result.error_in_exec
+    assert namespace["asked"] is False
+    assert '"Kernel Doomed Ltd"' in namespace["question"]
+    assert namespace["still_there"] == "Kernel Doomed Ltd"
+    assert namespace["deleted"] is True
+    with pytest.raises(sfmagic.records.RecordNotFoundError):
+        sfmagic.records.get("Account", namespace["wanted"], conn=sfmagic.connection())
+
+
+def test_validation_errors_in_the_kernel_sit_next_to_fields(
+    ip_logged_in: InteractiveShell,
+) -> None:
+    cell = """
+contact = %sf_edit Contact
+contact.fields["Email"].value = "not-an-address"
+contact.fields["FirstName"].value = "Grace"
+format_saved = contact.save()
+email_error = contact.fields["Email"].error
+contact.fields["Email"].value = "grace@example.com"
+required_saved = contact.save()
+last_name_error = contact.fields["LastName"].error
+"""
+
+    result = ip_logged_in.run_cell(cell)
+
+    namespace = ip_logged_in.user_ns
+    assert result.success, result.error_in_exec
+    assert namespace["format_saved"] is False
+    assert namespace["email_error"] == "Not an e-mail address."
+    assert namespace["required_saved"] is False
+    assert namespace["last_name_error"] == "Required fields are missing: [LastName]"
