@@ -1,13 +1,14 @@
 """Read and write single records, with describe-driven checks and no lost updates.
 
-The functions here are what the record editor uses, and what scripts use directly::
+The functions here are what the record editor uses, and what scripts use directly
+as ``sfmagic.records`` (``conn`` defaults to the notebook's current connection)::
 
-    from sfmagic.client import records
+    import sfmagic
 
-    new_id = records.create("Account", {"Name": "Acme"}, conn=conn)
-    loaded = records.get("Account", new_id, conn=conn)
-    records.update("Account", new_id, {"Industry": "Energy"}, loaded=loaded, conn=conn)
-    records.delete("Account", new_id, conn=conn)
+    new_id = sfmagic.records.create("Account", {"Name": "Acme"})
+    loaded = sfmagic.records.get("Account", new_id)
+    sfmagic.records.update("Account", new_id, {"Industry": "Energy"}, loaded=loaded)
+    sfmagic.records.delete("Account", new_id)  # loaded=… refuses if changed since
 
 Every write is checked against the object's describe first (unknown and read-only
 fields, required fields, restricted picklists, text lengths, number and date
