@@ -106,11 +106,16 @@ def query_error(
     from sfmagic.client.binding import QueryTooLongError, UnboundNamesError
     from sfmagic.client.errors import (
         InvalidSessionError,
+        LoginError,
         SalesforceError,
         ServiceUnavailableError,
     )
+    from sfmagic.magics.advice import usage_error
     from sfmagic.soql import SoqlSyntaxError
 
+    if isinstance(error, LoginError):
+        # A session renewal refused during the query (revoked refresh token …).
+        return usage_error(magic, error)
     if isinstance(error, SoqlSyntaxError):
         return syntax_error(magic, error)
     if isinstance(error, UnboundNamesError):

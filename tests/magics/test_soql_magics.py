@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from IPython.utils.capture import CapturedIO, capture_output
 import sfmagic
 from sfmagic.client.connection import Connection
 from sfmagic.emulator.org import RunningOrg
+from tests.login_support import changed_settings
 from tests.magics.helpers import shown, usage_error
 from tests.magics.query_support import demo_org
 
@@ -540,6 +542,22 @@ def test_unbound_names_are_listed(ip_logged_in: InteractiveShell) -> None:
     assert "\n" not in message
 
 
+def test_values_soql_cannot_express_are_refused(
+    ip_logged_in: InteractiveShell,
+) -> None:
+    ip_logged_in.user_ns["thing"] = object()
+    message = soql_error(ip_logged_in, "SELECT Id FROM Account WHERE Name = :thing")
+    assert "cannot quote a object" in message
+    assert "\n" not in message
+
+
+def test_lists_that_cannot_be_split_are_refused(ip_logged_in: InteractiveShell) -> None:
+    ip_logged_in.user_ns["many"] = [f"001000{n:09}AAA" for n in range(5000)]
+    message = soql_error(ip_logged_in, "SELECT Id FROM Account WHERE Id NOT IN :many")
+    assert "NOT IN list :many is too long" in message
+    assert "\n" not in message
+
+
 def test_malformed_query_shows_line_and_caret(ip_logged_in: InteractiveShell) -> None:
     message = soql_error(
         ip_logged_in, "", "SELECT Id, Name\nFROM Account\nWHERE Name = 'x' LIMT 5"
@@ -664,6 +682,23 @@ def test_bad_options_are_one_sentence(
 
 def test_line_magic_without_a_query(ip_logged_in: InteractiveShell) -> None:
     assert "no query" in soql_error(ip_logged_in, "--bulk --conn default")
+
+
+def test_expired_session_is_a_usage_error(
+    ip: InteractiveShell, org: RunningOrg, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with changed_settings(org, session_lifetime=1):
+        monkeypatch.setenv("SF_ACCESS_TOKEN", org.access_token())
+        with capture_output():
+            ip.run_line_magic(
+                "sf_login",
+                f"--access-token-env --instance-url {org.instance_url} "
+                f"--ca-file {org.ca_file}",
+            )
+        time.sleep(1.3)
+        message = soql_error(ip, "SELECT Id FROM Account LIMIT 1")
+    assert "expired and cannot be renewed" in message
+    assert "%sf_login" in message
 
 
 def test_not_logged_in_is_a_usage_error(ip: InteractiveShell) -> None:
