@@ -54,6 +54,8 @@ class RelatedListView:
         )
         self.buttons = [self._button(i, row) for i, row in enumerate(related.rows)]
         self.widget = widgets.VBox([self.title, self._table()])
+        # A stable hook for browser tests and notebook styling.
+        self.widget.add_class(f"sfmagic-related-{related.spec.relationship}")
 
     @property
     def rows(self) -> list[dict[str, Any]]:

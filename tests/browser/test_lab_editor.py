@@ -178,7 +178,10 @@ def test_editor_in_lab_saves_a_changed_field(org: Any, lab: tuple[str, Path]) ->
     session.headers["Authorization"] = f"Bearer {org.access_token()}"
     query = session.get(
         f"{org.instance_url}/services/data/v62.0/query/",
-        params={"q": "SELECT Id FROM Account ORDER BY Name LIMIT 1"},
+        params={
+            "q": "SELECT Id FROM Account WHERE Id IN (SELECT AccountId FROM "
+            "Contact) ORDER BY Name LIMIT 1"
+        },
     )
     record_id = query.json()["records"][0]["Id"]
     (root / "edit.ipynb").write_text(json.dumps(_notebook(org, record_id)))
@@ -216,6 +219,10 @@ def test_editor_in_lab_saves_a_changed_field(org: Any, lab: tuple[str, Path]) ->
             page.locator("button.sfmagic-save").click()
             status.filter(has_text="Saved Account").wait_for(timeout=30_000)
             saved = page.locator(".sfmagic-field-Site").inner_text()
+            page.locator(".sfmagic-related-Contacts button").first.click()
+            opened = page.locator(".sfmagic-editor .sfmagic-editor h3")
+            opened.first.wait_for(timeout=30_000)
+            opened_heading = opened.first.inner_text()
             page.screenshot(path=str(ARTIFACTS / "lab-editor.png"), full_page=True)
         finally:
             browser.close()
@@ -223,4 +230,5 @@ def test_editor_in_lab_saves_a_changed_field(org: Any, lab: tuple[str, Path]) ->
     assert _site(org, record_id) == NEW_SITE
     assert marked.startswith("● Account Site")
     assert not saved.startswith("●")
+    assert opened_heading.startswith("Contact ")
     assert org.access_token() not in (root / "edit.ipynb").read_text()
