@@ -349,6 +349,14 @@ def test_line_magic_returns_the_frame_and_shows_the_summary(
     assert len(ip_logged_in.user_ns["few"]) == 3
     assert "3 rows in " in shown(captured)
     assert "1 API request" in shown(captured)
+    assert captured.stderr == ""  # one page: no progress bar
+
+
+def test_progress_bar_can_be_turned_off(ip_logged_in: InteractiveShell) -> None:
+    ip_logged_in.run_line_magic("config", "SoqlMagic.progress = False")
+    captured = cell(ip_logged_in, "--batch-size 200 quiet", "SELECT Id FROM Account")
+    assert len(ip_logged_in.user_ns["quiet"]) > 200
+    assert captured.stderr == ""
 
 
 # -- binding -------------------------------------------------------------------
