@@ -7,7 +7,9 @@ In a notebook::
 
 From Python, ``sfmagic.connection()`` returns the active ``Connection`` (its
 ``sf`` attribute is a ``simple_salesforce.Salesforce``), and
-``sfmagic.emulator.start()`` starts a local org.
+``sfmagic.emulator.start()`` starts a local org. ``sfmagic.query(soql, **binds)``,
+``select``, ``get_record`` and ``list_records`` run queries to typed DataFrames
+(``sfmagic.client.api``), as ``%%soql`` does in a notebook.
 
 Importing this package is cheap: the client, ipywidgets, the emulator and the
 SOQL parser load when first used.
