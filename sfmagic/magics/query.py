@@ -93,6 +93,7 @@ class SoqlMagic(Magics):
 
     def __init__(self, shell: Any = None, **kwargs: Any) -> None:
         super().__init__(shell=shell, **kwargs)
+        self._child_tables: dict[str, list[tuple[str, Any]]] = {}
         from sfmagic.magics.soql_completion import install
 
         if shell is not None:
@@ -293,10 +294,18 @@ class SoqlMagic(Magics):
 
         names = {key: f"{LAST_RESULT}.children[{key!r}]" for key in result.children}
         if var is not None:
-            self.namespace()[var] = result.path or result.frame
+            namespace = self.namespace()
+            # Child tables of an earlier query into VAR would look current.
+            for old_name, old_table in self._child_tables.pop(var, []):
+                if namespace.get(old_name) is old_table:
+                    del namespace[old_name]
+            namespace[var] = result.path or result.frame
             for key, table in result.children.items():
                 names[key] = _variable_name(key, var)
-                self.namespace()[names[key]] = table
+                namespace[names[key]] = table
+            self._child_tables[var] = [
+                (names[key], table) for key, table in result.children.items()
+            ]
         view = QueryView(result, self.display_rows, var, names)
         if line_magic:
             display(view.summary_view())

@@ -258,6 +258,18 @@ def test_children_of_every_page_become_a_table_keyed_by_parent_id(
     assert "accounts_Contacts" in shown(captured)
 
 
+def test_a_new_query_into_var_drops_its_old_child_tables(
+    ip_logged_in: InteractiveShell,
+) -> None:
+    cell(ip_logged_in, "acc", "SELECT Id, (SELECT Id FROM Cases) FROM Account")
+    assert "acc_Cases" in ip_logged_in.user_ns
+    ip_logged_in.user_ns["acc_Notes"] = "mine"
+    cell(ip_logged_in, "acc", "SELECT Id, (SELECT Id FROM Contacts) FROM Account")
+    assert "acc_Cases" not in ip_logged_in.user_ns
+    assert "acc_Contacts" in ip_logged_in.user_ns
+    assert ip_logged_in.user_ns["acc_Notes"] == "mine"
+
+
 def test_explode_gives_one_row_per_child(
     ip_logged_in: InteractiveShell, big_account: str
 ) -> None:
