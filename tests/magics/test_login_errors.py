@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 import requests
 from IPython.core.error import StdinNotImplementedError
@@ -189,10 +187,11 @@ def test_timed_out_consent(ip: InteractiveShell, org: RunningOrg, wait: bool) ->
     if wait:
         message = usage_error(ip, "sf_login", f"{line} --timeout 0.3 --wait")
     else:
-        widget = consent_widget(run(ip, "sf_login", f"{line} --timeout 0.3"))
+        # Long enough for the next magic to find the sign-in still under way.
+        widget = consent_widget(run(ip, "sf_login", f"{line} --timeout 3"))
         pending = usage_error(ip, "sf_whoami")
         with pytest.raises(LoginError):
-            widget.login.wait(5)
+            widget.login.wait(30)
         assert "is not finished, so complete it in the widget" in pending
         assert "not finished in time" in widget.status.value
         message = usage_error(ip, "sf_whoami")
@@ -204,16 +203,17 @@ def test_timed_out_consent(ip: InteractiveShell, org: RunningOrg, wait: bool) ->
 def test_expired_session_without_renewal(
     ip: InteractiveShell, org: RunningOrg, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    with changed_settings(org, session_lifetime=1):
-        monkeypatch.setenv("SF_ACCESS_TOKEN", org.access_token())
-        run(
-            ip,
-            "sf_login",
-            f"--access-token-env --instance-url {org.instance_url} "
-            f"--ca-file {org.ca_file}",
-        )
-        time.sleep(1.3)
-        message = usage_error(ip, "sf_whoami")
+    token = org.access_token()
+    monkeypatch.setenv("SF_ACCESS_TOKEN", token)
+    run(
+        ip,
+        "sf_login",
+        f"--access-token-env --instance-url {org.instance_url} --ca-file {org.ca_file}",
+    )
+    # Ended now at the org: Salesforce answers it as it answers an expiry.
+    org.state.identity.revoke(token)
+
+    message = usage_error(ip, "sf_whoami")
 
     assert "expired and cannot be renewed" in message
 
