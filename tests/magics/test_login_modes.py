@@ -262,7 +262,7 @@ def test_browser_wait_blocks_until_the_listener_gets_the_code(
         # The widget is displayed before the cell blocks; find its login.
         import ipywidgets.widgets.widget as widget_module
 
-        for _ in range(200):
+        for _ in range(1200):  # up to a minute on a busy machine
             for widget in list(widget_module._instances.values()):
                 login = getattr(widget, "login", None)
                 if login is not None and login.state is SignInState.WAITING:
