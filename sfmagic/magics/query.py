@@ -12,6 +12,7 @@ the SOQL parser load when a magic first runs, not at ``%load_ext``.
 from __future__ import annotations
 
 import re
+import weakref
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -93,7 +94,7 @@ class SoqlMagic(Magics):
 
     def __init__(self, shell: Any = None, **kwargs: Any) -> None:
         super().__init__(shell=shell, **kwargs)
-        self._child_tables: dict[str, list[tuple[str, Any]]] = {}
+        self._child_tables: dict[str, list[tuple[str, weakref.ref[Any]]]] = {}
         from sfmagic.magics.soql_completion import install
 
         if shell is not None:
@@ -296,15 +297,18 @@ class SoqlMagic(Magics):
         if var is not None:
             namespace = self.namespace()
             # Child tables of an earlier query into VAR would look current.
-            for old_name, old_table in self._child_tables.pop(var, []):
-                if namespace.get(old_name) is old_table:
+            for old_name, reference in self._child_tables.pop(var, []):
+                old_table = reference()
+                if old_table is not None and namespace.get(old_name) is old_table:
                     del namespace[old_name]
             namespace[var] = result.path or result.frame
             for key, table in result.children.items():
                 names[key] = _variable_name(key, var)
                 namespace[names[key]] = table
+            # Weak references: a table the user deleted is not kept alive here.
             self._child_tables[var] = [
-                (names[key], table) for key, table in result.children.items()
+                (names[key], weakref.ref(table))
+                for key, table in result.children.items()
             ]
         view = QueryView(result, self.display_rows, var, names)
         if line_magic:
