@@ -313,3 +313,17 @@ def test_api_version_option(ip: InteractiveShell) -> None:
 
     assert sfmagic.connection().api_version == "60.0"
     assert sfmagic.connection().sf.sf_version == "60.0"
+
+
+def test_default_callback_is_the_salesforce_cli_one(ip: InteractiveShell) -> None:
+    # Without the listener, so that nothing binds port 1717 during the test.
+    run(ip, "config", "SfMagic.listen = False")
+
+    widget = consent_widget(run(ip, "sf_login", "--client-id 3MVG9example"))
+    widget.login.cancel()
+
+    assert widget.login.flow.redirect_uri == "http://localhost:1717/OauthRedirect"
+    assert "redirect_uri=http%3A%2F%2Flocalhost%3A1717%2FOauthRedirect" in (
+        widget.login.authorize_url
+    )
+    assert "code_challenge_method=S256" in widget.login.authorize_url
