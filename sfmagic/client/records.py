@@ -41,13 +41,16 @@ import email.utils
 import importlib
 import logging
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC
 from typing import Any
 
+import requests
+
 from sfmagic.client.describe_cache import describe_cache
-from sfmagic.client.errors import SalesforceError, SfmagicError
+from sfmagic.client.errors import LoginError, SalesforceError, SfmagicError
 from sfmagic.client.query_transport import QueryTransport, as_transport
 from sfmagic.client.record_checks import (
     Problem,
@@ -309,15 +312,30 @@ def _call(
     json: Any = None,
 ) -> Any:
     transport: QueryTransport = as_transport(resolve(conn))
-    try:
+    with _record_errors():
         response = transport.request(
             method, path, params=params, headers=headers, json=json
         )
-    except SalesforceError as exc:
-        raise _error_from(exc) from exc
     if response.status_code == 204 or not response.content:
         return None
     return response.json()
+
+
+@contextmanager
+def _record_errors() -> Iterator[None]:
+    """The org's error answers, a lost session and an unreachable org as
+    :class:`RecordError`, so callers handle one family."""
+    try:
+        yield
+    except SalesforceError as exc:
+        raise _error_from(exc) from exc
+    except LoginError as exc:
+        message = f"The session expired and could not be renewed ({exc})."
+        problem = Problem(message, "INVALID_SESSION_ID")
+        raise RecordError(message, [problem], status=401) from exc
+    except requests.RequestException as exc:
+        message = f"The org could not be reached ({type(exc).__name__})."
+        raise RecordError(message, [Problem(message, "UNREACHABLE")]) from exc
 
 
 def _error_from(exc: SalesforceError) -> RecordError:
@@ -344,10 +362,8 @@ def describe(conn: object | None, sobject: str) -> dict[str, Any]:
 
     Raises :class:`RecordError` when the org has no such object.
     """
-    try:
+    with _record_errors():
         found = describe_cache(resolve(conn)).describe(sobject)
-    except SalesforceError as exc:
-        raise _error_from(exc) from exc
     if found is None:
         message = f"The org has no object called {sobject}."
         raise RecordError(message, [Problem(message, "INVALID_TYPE")], status=404)

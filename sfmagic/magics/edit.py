@@ -210,6 +210,16 @@ def _row_name(row: Mapping[str, Any]) -> str:
 def _refusal(sobject: str, record_id: str | None, error: RecordError) -> UsageError:
     codes = {problem.error_code for problem in error.problems}
     fields = sorted({name for p in error.problems for name in p.fields})
+    if "UNREACHABLE" in codes:
+        return UsageError(
+            "%sf_edit: the org could not be reached, so check the network (or that "
+            "the emulator is still running) and try again."
+        )
+    if "INVALID_SESSION_ID" in codes or error.status == 401:
+        return UsageError(
+            "%sf_edit: the session expired and could not be renewed, so run "
+            "%sf_login again."
+        )
     if "BAD_CRITERIA" in codes:
         return UsageError(
             f"%sf_edit: {_clause(str(error))}, so fix that Field=Value pair."

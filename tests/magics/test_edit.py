@@ -11,6 +11,7 @@ import secrets
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -281,3 +282,22 @@ last_name_error = contact.fields["LastName"].error
     assert namespace["email_error"] == "Not an e-mail address."
     assert namespace["required_saved"] is False
     assert namespace["last_name_error"] == "Required fields are missing: [LastName]"
+
+
+def test_an_org_that_went_away_is_one_sentence(
+    ip: InteractiveShell, tmp_path: Path
+) -> None:
+    from sfmagic.emulator import start
+    from sfmagic.magics import local
+
+    gone = start(data=tmp_path)  # its CA file outlives it, as a real org's does
+    local.use_org(gone)
+    ip.run_line_magic("sf_login", "--local --alias gone")
+    gone.stop()
+
+    message = usage_error(ip, "sf_edit", "Account --alias gone")
+
+    assert message == (
+        "%sf_edit: the org could not be reached, so check the network (or that "
+        "the emulator is still running) and try again."
+    )
