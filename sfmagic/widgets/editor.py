@@ -124,12 +124,12 @@ class RecordEditor:
         self.fields = self._build_fields()
         self._build_layout()
 
+        # A new record first, so a load that fails leaves a consistent form.
+        self.new()
         if record_id:
             self.load(record_id)
         elif where:
             self.load_where(where)
-        else:
-            self.new()
 
     # -- script API -----------------------------------------------------------------
 
@@ -314,11 +314,22 @@ class RecordEditor:
         raise ValueError(f"choice must be 'reload' or 'overwrite', not {choice!r}")
 
     def open_related(self, sobject: str, record_id: str) -> RecordEditor:
-        """Open a record in a new editor shown under this one; that editor."""
+        """Open a record in a new editor shown under this one; that editor.
+
+        Raises :class:`~sfmagic.client.records.RecordError` when the org cannot
+        describe ``sobject`` (a row's button shows the message instead).
+        """
         editor = RecordEditor(sobject, record_id, conn=self.conn)
         self.opened.append(editor)
         self.opened_box.children = [*self.opened_box.children, editor.widget]
         return editor
+
+    def _open_row(self, sobject: str, record_id: str) -> RecordEditor | None:
+        try:
+            return self.open_related(sobject, record_id)
+        except RecordError as exc:
+            self._say(f"Cannot open {sobject} {record_id}: {exc}", error=True)
+            return None
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         return self.widget._repr_mimebundle_(**kwargs)
@@ -429,7 +440,7 @@ class RecordEditor:
         self._set_disabled()
         self.locator.value = loaded.id
         self.related = {
-            related.label: RelatedListView(related, self.open_related)
+            related.label: RelatedListView(related, self._open_row)
             for related in loaded.related
         }
         boxes: list[widgets.Widget] = [view.widget for view in self.related.values()]

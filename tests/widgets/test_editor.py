@@ -831,3 +831,13 @@ def test_validation_rule_errors_land_next_to_fields_and_on_top(conn: Any) -> Non
     assert editor.message == "Not saved: Closed deals need a next step"
     assert editor.dirty
     assert records.get("Opportunity", record_id, conn=conn) == before
+
+
+def test_a_missing_record_leaves_a_consistent_new_form(conn: Any) -> None:
+    editor = RecordEditor("Account", "0018a00000zzzzzAAA", conn=conn)
+
+    assert editor.creating
+    assert editor.message_is_error
+    assert "no Account with id 0018a00000zzzzzAAA" in editor.message
+    assert editor.fields["CreatedDate"].disabled
+    assert not editor.fields["Name"].disabled
