@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,6 @@ from IPython.utils.capture import CapturedIO, capture_output
 import sfmagic
 from sfmagic.client.connection import Connection
 from sfmagic.emulator.org import RunningOrg
-from tests.login_support import changed_settings
 from tests.magics.helpers import shown, usage_error
 from tests.magics.query_support import demo_org
 
@@ -707,16 +705,17 @@ def test_line_magic_without_a_query(ip_logged_in: InteractiveShell) -> None:
 def test_expired_session_is_a_usage_error(
     ip: InteractiveShell, org: RunningOrg, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    with changed_settings(org, session_lifetime=1):
-        monkeypatch.setenv("SF_ACCESS_TOKEN", org.access_token())
-        with capture_output():
-            ip.run_line_magic(
-                "sf_login",
-                f"--access-token-env --instance-url {org.instance_url} "
-                f"--ca-file {org.ca_file}",
-            )
-        time.sleep(1.3)
-        message = soql_error(ip, "SELECT Id FROM Account LIMIT 1")
+    token = org.access_token()
+    monkeypatch.setenv("SF_ACCESS_TOKEN", token)
+    with capture_output():
+        ip.run_line_magic(
+            "sf_login",
+            f"--access-token-env --instance-url {org.instance_url} "
+            f"--ca-file {org.ca_file}",
+        )
+    # Ended now at the org: Salesforce answers it as it answers an expiry.
+    org.state.identity.revoke(token)
+    message = soql_error(ip, "SELECT Id FROM Account LIMIT 1")
     assert "expired and cannot be renewed" in message
     assert "%sf_login" in message
 
