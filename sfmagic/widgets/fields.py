@@ -246,6 +246,11 @@ class PicklistField(FieldWidget):
     def _raw_text(self) -> Any:
         return self._read()
 
+    def forget(self) -> None:
+        """Empty the dropdown and drop values a record added to its options."""
+        self.input.options = self._make_input().options
+        self.reset(None)
+
 
 class MultiPicklistField(FieldWidget):
     """Several picklist values, sent as ``"a;b"``."""
@@ -266,6 +271,12 @@ class MultiPicklistField(FieldWidget):
 
     def _raw_text(self) -> Any:
         return self._read()
+
+    def forget(self) -> None:
+        """Clear the selection and drop values a record added to the options."""
+        self.input.value = ()
+        self.input.options = _labelled_choices(self.meta)
+        self.reset(None)
 
 
 class CheckboxField(FieldWidget):

@@ -841,3 +841,24 @@ def test_a_missing_record_leaves_a_consistent_new_form(conn: Any) -> None:
     assert "no Account with id 0018a00000zzzzzAAA" in editor.message
     assert editor.fields["CreatedDate"].disabled
     assert not editor.fields["Name"].disabled
+
+
+@pytest.mark.parametrize("kind", ["picklist", "multipicklist"])
+def test_forgetting_a_picklist_drops_values_the_record_brought(kind: str) -> None:
+    meta = {
+        "name": "Stage__c",
+        "label": "Stage",
+        "type": kind,
+        "picklistValues": [
+            {"value": v, "label": v, "active": True, "defaultValue": False}
+            for v in ("Open", "Won")
+        ],
+    }
+    field = field_widget(meta)
+    field.reset("Retired value")  # inactive in describe, still on the record
+
+    assert field.value == "Retired value"
+    field.forget()
+
+    assert field.value is None
+    assert "Retired value" not in json.dumps(list(field.input.options))
