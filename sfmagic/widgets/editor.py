@@ -30,8 +30,8 @@ Known limits: see ``sfmagic.client.records`` (whole-second conflict detection,
 related lists capped at 50 rows) and ``sfmagic.widgets.fields``. Record types,
 page layouts and field-level security beyond describe's flags are not applied.
 A lookup that can point to many objects (a Task's ``WhatId``) searches the first
-:data:`LOOKUP_TARGETS` of them. Loading another record drops unsaved changes
-without asking.
+:data:`LOOKUP_TARGETS` of them. The toolbar's Load, New and Close warn once
+before dropping unsaved changes; the methods of the same names do not ask.
 """
 
 from __future__ import annotations
@@ -118,6 +118,7 @@ class RecordEditor:
         self.conflict: RecordConflictError | None = None
         self._held = "save"
         self._seen: dict[str, Any] | None = None
+        self._warned: tuple[str, tuple[str, ...]] | None = None
         self.matches: list[dict[str, Any]] = []
         self.message = ""
         self.message_is_error = False
@@ -373,12 +374,12 @@ class RecordEditor:
             button.add_class(f"sfmagic-{name}")
         self.buttons["save"].button_style = "primary"
         self.buttons["delete"].button_style = "danger"
-        self.buttons["load"].on_click(lambda _: self.load())
-        self.buttons["new"].on_click(lambda _: self.new())
+        self.buttons["load"].on_click(lambda _: self._unless_unsaved("load"))
+        self.buttons["new"].on_click(lambda _: self._unless_unsaved("new"))
         self.buttons["save"].on_click(lambda _: self.save())
         self.buttons["revert"].on_click(lambda _: self.revert())
         self.buttons["delete"].on_click(lambda _: self.delete())
-        self.buttons["close"].on_click(lambda _: self.close())
+        self.buttons["close"].on_click(lambda _: self._unless_unsaved("close"))
         toolbar = widgets.HBox([self.locator, *self.buttons.values()])
 
         self.confirm_text = widgets.HTML()
@@ -494,7 +495,31 @@ class RecordEditor:
             else f"{label} {self.loaded.id}"
         )
 
+    def _unless_unsaved(self, action: str) -> None:
+        """Run a toolbar action that drops unsaved changes, after a warning.
+
+        With unsaved changes the first click only warns; a second click on the
+        same button, with nothing changed in between, goes ahead.
+        """
+        changed = sorted(self.changes)
+        if changed and self._warned != (action, tuple(changed)):
+            self._warned = (action, tuple(changed))
+            self._say(
+                f"Unsaved changes to {', '.join(changed)} would be lost; save or "
+                f"revert them, or click {action.title()} again to drop them.",
+                error=True,
+            )
+            return
+        self._warned = None
+        if action == "load":
+            self.load()
+        elif action == "new":
+            self.new()
+        else:
+            self.close()
+
     def _field_changed(self, _field: FieldWidget) -> None:
+        self._warned = None
         self._refresh_status()
 
     def _say(self, text: str, *, error: bool = False) -> None:

@@ -862,3 +862,35 @@ def test_forgetting_a_picklist_drops_values_the_record_brought(kind: str) -> Non
 
     assert field.value is None
     assert "Retired value" not in json.dumps(list(field.input.options))
+
+
+@pytest.mark.parametrize("button", ["load", "new", "close"])
+def test_toolbar_warns_once_before_dropping_unsaved_changes(
+    conn: Any, button: str
+) -> None:
+    record_id = _account(conn, 10)
+    editor = RecordEditor("Account", record_id, conn=conn)
+    editor.fields["Site"].input.value = "Typed, not saved"
+
+    editor.buttons[button].click()
+
+    assert editor.record["Site"] == "Typed, not saved"
+    assert editor.message == (
+        "Unsaved changes to Site would be lost; save or revert them, or click "
+        f"{button.title()} again to drop them."
+    )
+    editor.buttons[button].click()
+    assert editor.record["Site"] != "Typed, not saved"
+    assert not editor.dirty
+
+
+def test_a_new_change_resets_the_warning(conn: Any) -> None:
+    editor = RecordEditor("Account", _account(conn, 11), conn=conn)
+    editor.fields["Site"].input.value = "First"
+    editor.buttons["new"].click()
+
+    editor.fields["Phone"].input.value = "555 0100"
+    editor.buttons["new"].click()
+
+    assert editor.record["Site"] == "First"
+    assert "Phone, Site would be lost" in editor.message
