@@ -75,6 +75,8 @@ class LoginProblem(enum.StrEnum):
     """The JWT bearer assertion was refused (key, certificate, audience)."""
     CONSENT_TIMEOUT = "consent_timeout"
     """Browser sign-in was not finished in time."""
+    CANCELLED = "cancelled"
+    """Browser sign-in was cancelled, by a newer one on the same callback."""
     STATE_MISMATCH = "state_mismatch"
     """The pasted redirect URL belongs to another sign-in attempt."""
     BAD_REDIRECT = "bad_redirect"

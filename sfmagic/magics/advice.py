@@ -75,6 +75,10 @@ _SENTENCES: dict[LoginProblem, str] = {
         "the browser sign-in was not finished in time, so run %sf_login again and "
         "complete it sooner (or raise --timeout)"
     ),
+    LoginProblem.CANCELLED: (
+        "this browser sign-in was replaced by a newer %sf_login on the same "
+        "callback, so finish the sign-in in the newest widget"
+    ),
     LoginProblem.STATE_MISMATCH: (
         "the pasted address belongs to another sign-in attempt, so paste the "
         "address from the tab this sign-in opened"

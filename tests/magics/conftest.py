@@ -3,9 +3,10 @@
 ``shell`` is one IPython ``InteractiveShell`` for the session (history in
 memory), reset before each test. ``ip`` has sfmagic loaded; ``ip_logged_in``
 has a ``--local`` connection to the shared test org. The autouse ``isolated``
-fixture resets every module-level registry (connections, the embedded org),
-points the configuration directory at a temporary one, uses the secrets file
-instead of the keyring, and clears the ``SF_*`` variables.
+fixture resets every module-level registry (connections, browser sign-ins still
+waiting, the embedded org), points the configuration directory at a temporary
+one, uses the secrets file instead of the keyring, and clears the ``SF_*``
+variables.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from traitlets.config import Config
 from sfmagic.client.registry import CONNECTIONS
 from sfmagic.emulator.org import RunningOrg
 from sfmagic.magics import local
+from sfmagic.magics.modes import cancel_waiting_sign_ins
 from tests.login_support import shared_org
 
 SECRET_VARIABLES = (
@@ -54,9 +56,11 @@ def isolated(
     monkeypatch.setenv("SFMAGIC_CONFIG_DIR", str(directory))
     for name in SECRET_VARIABLES:
         monkeypatch.delenv(name, raising=False)
+    cancel_waiting_sign_ins()
     CONNECTIONS.clear()
     local.use_org(None)
     yield
+    cancel_waiting_sign_ins()
     CONNECTIONS.clear()
     local.use_org(None)
 

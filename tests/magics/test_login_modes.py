@@ -250,6 +250,23 @@ def test_browser_paste_path(ip: InteractiveShell, org: RunningOrg) -> None:
     assert sfmagic.connection().username == org.username
 
 
+def test_running_sf_login_again_replaces_the_waiting_sign_in(
+    ip: InteractiveShell, org: RunningOrg
+) -> None:
+    line, _ = browser_line(org)
+    first = consent_widget(run(ip, "sf_login", line))
+
+    second = consent_widget(run(ip, "sf_login", line))
+    redirect = sign_in(org, second.login.authorize_url, org.username, org.password)
+    page = requests.get(redirect, timeout=30)
+
+    assert first.login.state is SignInState.FAILED
+    assert "replaced by a newer %sf_login on the same callback" in (first.status.value)
+    assert "You are signed in" in page.text
+    assert second.login.wait(10).username == org.username
+    assert sfmagic.connection().mode == "browser"
+
+
 def test_browser_wait_blocks_until_the_listener_gets_the_code(
     ip: InteractiveShell, org: RunningOrg
 ) -> None:

@@ -150,12 +150,10 @@ class BrowserLogin(Generic[T]):
             raise self.error
 
     def cancel(self) -> None:
-        """Stop listening and waiting; the attempt fails if it was not done."""
+        """Stop listening and waiting; the attempt fails (``CANCELLED``) if not done."""
         with self._lock:
             if self.state is SignInState.WAITING:
-                self._fail(
-                    LoginError(LoginProblem.CONSENT_TIMEOUT, "Sign-in was cancelled.")
-                )
+                self._fail(LoginError(LoginProblem.CANCELLED, "Sign-in was cancelled."))
             self._stop()
 
     def _redeem(self, code: str) -> T:
