@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import threading
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -51,12 +50,13 @@ from sfmagic.magics.credentials import (
     find_secret,
 )
 from sfmagic.magics.views import signed_in_line
+from sfmagic.magics.waiting import wait_alone
 
 if TYPE_CHECKING:
     from sfmagic.client.secrets import SecretStore
     from sfmagic.magics.login import SfMagic
 
-__all__ = ["LoginRun", "cancel_waiting_sign_ins", "normalize_login_url"]
+__all__ = ["LoginRun", "normalize_login_url"]
 
 logger = logging.getLogger("sfmagic.magics")
 
@@ -71,43 +71,6 @@ RETIRING_NOTE = (
     "flow; browser sign-in (--client-id) and JWT bearer (--jwt-key) keep working."
 )
 _EXCLUSIVE = ("local", "profile", "client_credentials", "jwt_key", "access_token_env")
-
-
-_WAITING: dict[str, BrowserLogin[Connection]] = {}
-"""Browser sign-ins under way, by callback URL: one listener per port."""
-_WAITING_LOCK = threading.Lock()
-
-
-def cancel_waiting_sign_ins() -> None:
-    """Cancel every browser sign-in still waiting, releasing its callback port."""
-    with _WAITING_LOCK:
-        waiting = list(_WAITING.values())
-        _WAITING.clear()
-    for login in waiting:
-        login.cancel()
-
-
-def _wait_alone(login: BrowserLogin[Connection]) -> None:
-    """Cancel an earlier sign-in on ``login``'s callback, then record ``login``.
-
-    Running ``%sf_login`` again (a re-run cell) would otherwise find the
-    callback port still held by the first attempt's listener.
-    """
-    redirect_uri = login.flow.redirect_uri
-    with _WAITING_LOCK:
-        earlier = _WAITING.pop(redirect_uri, None)
-        _WAITING[redirect_uri] = login
-    if earlier is not None:
-        earlier.cancel()
-
-    def forget(ended: BrowserLogin[Connection]) -> None:
-        if ended.state is SignInState.WAITING:
-            return
-        with _WAITING_LOCK:
-            if _WAITING.get(redirect_uri) is ended:
-                del _WAITING[redirect_uri]
-
-    login.subscribe(forget)
 
 
 def normalize_login_url(text: str) -> str:
@@ -521,7 +484,7 @@ class LoginRun:
 
         timeout = self.args.timeout or self.magics.consent_timeout
         login = BrowserLogin(flow, connect, listen=self.magics.listen, timeout=timeout)
-        _wait_alone(login)
+        wait_alone(login)
         CONNECTIONS.expect(self.alias)
         login.subscribe(self._on_browser_change)
         widget = ConsentWidget(login, explain=lambda e: explain(e, url=login_url))

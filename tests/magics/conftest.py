@@ -20,7 +20,7 @@ from traitlets.config import Config
 from sfmagic.client.registry import CONNECTIONS
 from sfmagic.emulator.org import RunningOrg
 from sfmagic.magics import local
-from sfmagic.magics.modes import cancel_waiting_sign_ins
+from sfmagic.magics.waiting import cancel_waiting_sign_ins
 from tests.login_support import shared_org
 
 SECRET_VARIABLES = (
