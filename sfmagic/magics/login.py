@@ -414,8 +414,9 @@ class SfMagic(Magics):
         ::
 
             In [1]: %sf_profiles
-            profile  mode     login URL                    client id      API   stored
-            dev      browser  https://test.salesforce.com  3MVG9ABCDEF1…  64.0  refresh token
+            profile  mode     login URL                     user             client id      API   stored
+            dev      browser  https://test.salesforce.com                    3MVG9ABCDEF1…  64.0  refresh token
+            bot      jwt      https://login.salesforce.com  bot@example.com  3MVG9XYZ0987…  64.0  nothing
 
             In [2]: %sf_profiles --delete dev
             Deleted profile 'dev' and its stored secrets.
