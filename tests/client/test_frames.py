@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from sfmagic.client import shaping
+from sfmagic.client import frames, shaping
 from sfmagic.client.errors import MalformedRequestError
 from sfmagic.client.frames import DISPLAY_ROWS, QueryResult, run_query, to_pandas
 from sfmagic.client.query_transport import SessionTransport
@@ -318,14 +318,24 @@ def test_frame_equals_the_typed_recipe_across_pages(conn: SessionTransport) -> N
         assert pd.isna(empty[column])
 
 
-@pytest.mark.parametrize("batch_size", [200, 2000])
+@pytest.mark.parametrize(
+    ("batch_size", "group_bytes", "one_group"),
+    [(200, 10_000, False), (2000, 2**21, True)],
+)
 def test_parquet_file_reads_back_equal_to_the_frame(
-    conn: SessionTransport, tmp_path: Path, batch_size: int
+    conn: SessionTransport,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    batch_size: int,
+    group_bytes: int,
+    one_group: bool,
 ) -> None:
+    monkeypatch.setattr(frames, "PARQUET_ROW_GROUP_BYTES", group_bytes)
     target = tmp_path / "accounts.parquet"
     written = query(conn, TYPED_SOQL, to=target, batch_size=batch_size)
     kept = query(conn, TYPED_SOQL, batch_size=batch_size)
     read_back = to_pandas(pq.read_table(target))
+    assert (pq.ParquetFile(target).num_row_groups == 1) is one_group
     assert written.rows == kept.rows == len(read_back)
     pd.testing.assert_frame_equal(read_back, kept.frame)
     pd.testing.assert_frame_equal(written.frame, kept.frame.iloc[:0])
