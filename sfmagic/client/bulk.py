@@ -14,7 +14,6 @@ null, and both come back as null, as in Salesforce's own export.
 
 from __future__ import annotations
 
-import io
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -173,7 +172,7 @@ def read_csv_page(body: bytes, plan: shaping.Plan) -> shaping.Extracted:
         empty = [pa.array([], type=shaping.final_type(c.kind)) for c in plan.columns]
         return shaping.Extracted(0, empty, {})
     table = pa_csv.read_csv(
-        io.BytesIO(body),
+        pa.BufferReader(body),
         read_options=pa_csv.ReadOptions(
             column_names=names, skip_rows=1, use_threads=False
         ),
@@ -184,7 +183,9 @@ def read_csv_page(body: bytes, plan: shaping.Plan) -> shaping.Extracted:
             true_values=["true"],
             false_values=["false"],
         ),
-        memory_pool=shaping.memory_pool(),
+        # Arrow's default pool (mimalloc), not shaping.memory_pool(): for
+        # these larger pages it left the lower peak (benchmarks/query.py).
+        memory_pool=pa.default_memory_pool(),
     )
     columns = [
         _time_column(table.column(index))

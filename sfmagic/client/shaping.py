@@ -29,7 +29,6 @@ outside TYPEOF is typed from the first referenced object that has the field.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -111,7 +110,7 @@ _FINAL_TYPES = dict(_WIRE_TYPES, date=pa.date32(), time=pa.time32("ms"))
 
 
 def memory_pool() -> pa.MemoryPool:
-    """The Arrow memory pool query pages are read into.
+    """The Arrow memory pool REST query pages are read into.
 
     The C library's allocator: measured on 1 MB query pages, it parses as fast
     as Arrow's default (mimalloc) and leaves the process about half as much
@@ -459,7 +458,7 @@ def read_page_arrow(body: bytes, plan: Plan, schema: pa.Schema | None = None) ->
     block = max(1 << 20, len(body) + 1)
     pool = memory_pool()
     table = pa_json.read_json(
-        io.BytesIO(body),
+        pa.BufferReader(body),
         read_options=pa_json.ReadOptions(use_threads=False, block_size=block),
         parse_options=options,
         memory_pool=pool,
