@@ -78,9 +78,6 @@ BULK_THRESHOLD = 200_000
 DISPLAY_ROWS = 20
 """Rows shown by a ``QueryResult``'s repr and HTML display."""
 
-PARQUET_ROW_GROUP_BYTES = 2 * 2**20
-"""Arrow bytes buffered per Parquet row group when writing ``to`` a file."""
-
 PARENT_ID = "parent_id"
 PARENT_ROW = "parent_row"
 
@@ -228,12 +225,16 @@ def run_query(
     if to is not None and plan.children:
         raise ValueError("a query with child subqueries cannot be written to Parquet")
     run = _Run(transport, plan, all_rows, batch_size, progress, to)
-    if bulk:
-        run.run_bulk(texts[0])
-    else:
-        for text in texts:
-            auto = bulk is None and plan.bulk_ok and not tooling
-            run.run_rest(text, bulk_threshold if auto else None)
+    try:
+        if bulk:
+            run.run_bulk(texts[0])
+        else:
+            for text in texts:
+                auto = bulk is None and plan.bulk_ok and not tooling
+                run.run_rest(text, bulk_threshold if auto else None)
+    except BaseException:
+        run.discard()
+        raise
     result = run.result(children)
     result.soql = texts[0]
     result.api_calls = transport.calls
@@ -416,6 +417,12 @@ class _Run:
             self.sink = _ParquetSink(self.path, self.plan.arrow_schema())
         self.sink.add(data)
 
+    def discard(self) -> None:
+        """Close and remove a Parquet file left unfinished by an error."""
+        if self.sink is not None and self.path is not None:
+            self.sink.writer.close()
+            self.path.unlink(missing_ok=True)
+
     def result(self, children: ChildrenMode) -> QueryResult:
         if self.path is not None:
             schema = self.plan.arrow_schema()
@@ -439,15 +446,14 @@ class _Run:
 
 
 class _ParquetSink:
-    """Pages written to a Parquet file, in row groups of about
-    ``PARQUET_ROW_GROUP_BYTES`` of Arrow data.
+    """Pages written to a Parquet file as they arrive, one row group each.
 
-    Writing each page as its own row group leaves files of thousands of
-    2,000-row groups whose metadata, kept in memory until the file is closed,
-    grows with the row count (7.5 MB more at 1,000,000 rows than at 100,000);
-    larger groups cost the writer more memory while it encodes one (about
-    45 MB for 8 MB groups). Two megabytes kept the peak at 1,000,000 rows
-    within 2 MB of the peak at 100,000 (benchmarks/query.py).
+    Measured with benchmarks/query.py (12 columns, pages of 2,000 rows): peak
+    memory 13 MB above the process's baseline for 10,000 rows and 22 MB for
+    1,000,000, the difference being the row groups' metadata that the writer
+    keeps until the file is closed. Buffering pages into row groups of 2 MB
+    of Arrow data cost the writer more while encoding each group (22 MB at
+    10,000 rows, 31 MB at 1,000,000), so pages are written as they come.
     """
 
     def __init__(self, path: Path, schema: pa.Schema) -> None:
@@ -455,27 +461,15 @@ class _ParquetSink:
 
         self.schema = schema
         self.writer = pq.ParquetWriter(path, schema)
-        self.buffered: list[pa.Table] = []
-        self.size = 0
         self.rows = 0
 
     def add(self, data: shaping.Extracted) -> None:
-        table = pa.Table.from_arrays(data.columns, schema=self.schema)
-        self.buffered.append(table)
-        self.size += table.nbytes
+        self.writer.write_table(pa.Table.from_arrays(data.columns, schema=self.schema))
         self.rows += data.length
-        if self.size >= PARQUET_ROW_GROUP_BYTES:
-            self.flush()
-
-    def flush(self) -> None:
-        if self.buffered:
-            self.writer.write_table(pa.concat_tables(self.buffered))
-        self.buffered, self.size = [], 0
 
     def close(self) -> None:
         if self.rows == 0:
-            self.buffered.append(self.schema.empty_table())
-        self.flush()
+            self.writer.write_table(self.schema.empty_table())
         self.writer.close()
 
 

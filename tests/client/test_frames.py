@@ -12,8 +12,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+import requests
 
-from sfmagic.client import frames, shaping
+from sfmagic.client import shaping
 from sfmagic.client.errors import MalformedRequestError
 from sfmagic.client.frames import DISPLAY_ROWS, QueryResult, run_query, to_pandas
 from sfmagic.client.query_transport import SessionTransport
@@ -318,19 +319,10 @@ def test_frame_equals_the_typed_recipe_across_pages(conn: SessionTransport) -> N
         assert pd.isna(empty[column])
 
 
-@pytest.mark.parametrize(
-    ("batch_size", "group_bytes", "one_group"),
-    [(200, 10_000, False), (2000, 2**21, True)],
-)
+@pytest.mark.parametrize(("batch_size", "one_group"), [(200, False), (2000, True)])
 def test_parquet_file_reads_back_equal_to_the_frame(
-    conn: SessionTransport,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    batch_size: int,
-    group_bytes: int,
-    one_group: bool,
+    conn: SessionTransport, tmp_path: Path, batch_size: int, one_group: bool
 ) -> None:
-    monkeypatch.setattr(frames, "PARQUET_ROW_GROUP_BYTES", group_bytes)
     target = tmp_path / "accounts.parquet"
     written = query(conn, TYPED_SOQL, to=target, batch_size=batch_size)
     kept = query(conn, TYPED_SOQL, batch_size=batch_size)
@@ -339,6 +331,27 @@ def test_parquet_file_reads_back_equal_to_the_frame(
     assert written.rows == kept.rows == len(read_back)
     pd.testing.assert_frame_equal(read_back, kept.frame)
     pd.testing.assert_frame_equal(written.frame, kept.frame.iloc[:0])
+
+
+class FailingAfterFirstPage(SessionTransport):
+    """Loses the connection when asked for a second query page."""
+
+    def request(self, method: str, path_or_url: str, **options: object) -> Any:
+        if "/query/" in path_or_url:
+            raise requests.ConnectionError("connection reset")
+        return super().request(method, path_or_url, **options)  # type: ignore[arg-type]
+
+
+def test_parquet_file_of_a_failed_query_is_removed(
+    org: RunningOrg, tmp_path: Path
+) -> None:
+    failing = FailingAfterFirstPage(
+        org.session(), org.instance_url, "62.0", access_token=org.access_token()
+    )
+    target = tmp_path / "accounts.parquet"
+    with pytest.raises(requests.ConnectionError):
+        query(failing, TYPED_SOQL, to=target, batch_size=200)
+    assert not target.exists()
 
 
 def test_parquet_output_refuses_children(
