@@ -18,6 +18,7 @@ from IPython.core.magic_arguments import argument, magic_arguments
 from IPython.display import display
 from traitlets import Bool, Enum, Float, Int, Unicode, default
 
+from sfmagic.magics.connections import connection_for
 from sfmagic.magics.parsing import parse_line
 
 if TYPE_CHECKING:
@@ -316,7 +317,7 @@ class SfMagic(Magics):
         if args.all:
             aliases = CONNECTIONS.aliases()
         else:
-            aliases = [self.connection("sf_logout", args.alias).alias]
+            aliases = [connection_for("sf_logout", args.alias).alias]
         for alias in aliases:
             self._logout(CONNECTIONS.remove(alias), revoke=args.revoke)
 
@@ -376,7 +377,7 @@ class SfMagic(Magics):
         from sfmagic.magics.views import WhoAmI
 
         args = parse_line(self.sf_whoami, line, "sf_whoami")
-        connection = self.connection("sf_whoami", args.alias)
+        connection = connection_for("sf_whoami", args.alias)
         try:
             usage = connection.refresh_usage()
         except LoginError as error:
@@ -452,23 +453,6 @@ class SfMagic(Magics):
         display(ProfileList(list(profiles.values()), stored, str(store.path)))
 
     # -- shared ------------------------------------------------------------------------
-
-    def connection(self, magic: str, alias: str | None = None) -> Connection:
-        """The connection ``alias`` (or the active one), or a ``UsageError``."""
-        from sfmagic.client.errors import LoginError
-        from sfmagic.client.registry import CONNECTIONS
-        from sfmagic.magics.advice import usage_error
-
-        name = alias or CONNECTIONS.active or "default"
-        if CONNECTIONS.pending(name):
-            raise UsageError(
-                f"%{magic}: the browser sign-in for {name!r} is not finished, so "
-                "complete it in the widget and run the cell again."
-            )
-        try:
-            return CONNECTIONS.get(name)
-        except LoginError as error:
-            raise usage_error(magic, error, alias=alias) from None
 
     def option(self, name: str) -> Any:
         """The value of one option (for the modes module)."""

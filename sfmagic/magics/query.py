@@ -28,10 +28,10 @@ from IPython.core.magic_arguments import argument, magic_arguments
 from IPython.display import display
 from traitlets import Bool, Enum, Int
 
+from sfmagic.magics.connections import connection_for
 from sfmagic.magics.parsing import parse_line
 
 if TYPE_CHECKING:
-    from sfmagic.client.connection import Connection
     from sfmagic.client.frames import ChildrenMode, QueryResult
 
 __all__ = ["LAST_RESULT", "SoqlMagic", "split_options"]
@@ -262,7 +262,7 @@ class SoqlMagic(Magics):
         from sfmagic.magics.query_errors import query_error
 
         self._check(args)
-        conn = connection(magic, args.conn)
+        conn = connection_for(magic, args.conn)
         bulk = True if args.bulk else False if args.no_bulk else None
         cache = describe_cache(conn, tooling=args.tooling)
         described = cache.requests
@@ -346,7 +346,7 @@ class SoqlMagic(Magics):
         )
 
         args = parse_line(self.sf_describe, line, "sf_describe")
-        conn = connection("sf_describe", args.conn)
+        conn = connection_for("sf_describe", args.conn)
         if args.sobject is None:
             return objects_frame(conn)
         try:
@@ -396,7 +396,7 @@ class SoqlMagic(Magics):
                 "%sf_search: there is no search, so write FIND {words} RETURNING "
                 "Object(Fields) after the magic."
             )
-        conn = connection("sf_search", alias)
+        conn = connection_for("sf_search", alias)
         try:
             found = search_frames(conn, sosl.strip())
         except SalesforceError as error:
@@ -428,7 +428,7 @@ class SoqlMagic(Magics):
         from sfmagic.client.org_info import limits_frame
 
         args = parse_line(self.sf_limits, line, "sf_limits")
-        return limits_frame(connection("sf_limits", args.conn))
+        return limits_frame(connection_for("sf_limits", args.conn))
 
 
 def _conn_option(line: str, magic: str) -> tuple[str | None, str]:
@@ -443,24 +443,6 @@ def _conn_option(line: str, magic: str) -> tuple[str | None, str]:
             )
         return None, line
     return match.group(1), line[match.end() :]
-
-
-def connection(magic: str, alias: str | None) -> Connection:
-    """The connection ``alias`` (or the active one), or a ``UsageError``."""
-    from sfmagic.client.errors import LoginError
-    from sfmagic.client.registry import CONNECTIONS
-    from sfmagic.magics.advice import usage_error
-
-    name = alias or CONNECTIONS.active or "default"
-    if CONNECTIONS.pending(name):
-        raise UsageError(
-            f"%{magic}: the browser sign-in for {name!r} is not finished, so "
-            "complete it in the widget and run the cell again."
-        )
-    try:
-        return CONNECTIONS.get(name)
-    except LoginError as error:
-        raise usage_error(magic, error, alias=alias) from None
 
 
 def _sent_query(error: Exception, soql: str) -> str:
