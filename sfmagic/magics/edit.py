@@ -17,6 +17,8 @@ from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments
 
+from sfmagic.magics.connections import connection_for
+
 if TYPE_CHECKING:
     from sfmagic.client.connection import Connection
     from sfmagic.client.records import RecordError
@@ -83,7 +85,7 @@ class EditMagics(Magics):
         from sfmagic.client import records
 
         sobject, record_id, criteria, alias = _parse(self.sf_edit, line)
-        conn = _connection(alias)
+        conn = connection_for("sf_edit", alias)
         try:
             return _open(conn, sobject, record_id, criteria)
         except records.RecordError as error:
@@ -138,23 +140,6 @@ def _parse(
         ) from None
     record_id, criteria = parse_target(args.target)
     return args.sobject, record_id, criteria, args.alias
-
-
-def _connection(alias: str | None) -> Connection:
-    from sfmagic.client.errors import LoginError
-    from sfmagic.client.registry import CONNECTIONS
-    from sfmagic.magics.advice import usage_error
-
-    name = alias or CONNECTIONS.active or "default"
-    if CONNECTIONS.pending(name):
-        raise UsageError(
-            f"%sf_edit: the browser sign-in for {name!r} is not finished, so "
-            "complete it in the widget and run the cell again."
-        )
-    try:
-        return CONNECTIONS.get(alias)
-    except LoginError as error:
-        raise usage_error("sf_edit", error, alias=alias) from None
 
 
 def _open(
