@@ -318,14 +318,20 @@ def test_two_editors_second_save_is_held_as_conflict(conn: Any) -> None:
     assert second.dirty
 
 
-def test_conflict_overwrite_writes_mine(conn: Any) -> None:
-    record_id = _account(conn, 3)
+def _held_conflict(conn: Any, offset: int) -> tuple[str, RecordEditor]:
+    """An account saved as "Theirs" by one editor, and the editor holding "Mine"."""
+    record_id = _account(conn, offset)
     first = RecordEditor("Account", record_id, conn=conn)
     second = RecordEditor("Account", record_id, conn=conn)
     first.fields["Site"].input.value = "Theirs"
     assert first.save()
     second.fields["Site"].input.value = "Mine"
     assert not second.save()
+    return record_id, second
+
+
+def test_conflict_overwrite_writes_mine(conn: Any) -> None:
+    record_id, second = _held_conflict(conn, 3)
 
     second.overwrite_button.click()
 
@@ -335,13 +341,7 @@ def test_conflict_overwrite_writes_mine(conn: Any) -> None:
 
 
 def test_conflict_reload_shows_theirs(conn: Any) -> None:
-    record_id = _account(conn, 4)
-    first = RecordEditor("Account", record_id, conn=conn)
-    second = RecordEditor("Account", record_id, conn=conn)
-    first.fields["Site"].input.value = "Theirs"
-    assert first.save()
-    second.fields["Site"].input.value = "Mine"
-    assert not second.save()
+    record_id, second = _held_conflict(conn, 4)
 
     second.reload_button.click()
 
