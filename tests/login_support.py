@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from html.parser import HTMLParser
+from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
 
@@ -238,6 +239,17 @@ def rsa_key_and_certificate() -> tuple[str, str]:
         serialization.NoEncryption(),
     ).decode()
     return key_pem, certificate.public_bytes(serialization.Encoding.PEM).decode()
+
+
+def jwt_app(org: RunningOrg, key_file: Path) -> tuple[Any, str]:
+    """A connected app for the JWT bearer flow and its private key (PEM).
+
+    The key is also written to ``key_file``, where ``%sf_login --jwt-key`` reads it.
+    """
+    key, certificate = rsa_key_and_certificate()
+    app = new_app(org, certificate=certificate, flows=["jwt_bearer"])
+    key_file.write_text(key)
+    return app, key
 
 
 class MemoryKeyring(KeyringBackend):

@@ -17,9 +17,8 @@ from sfmagic.magics import local
 from tests.login_support import (
     callback_app,
     free_port,
+    jwt_app,
     keyring_in_memory,
-    new_app,
-    rsa_key_and_certificate,
     sign_in,
 )
 from tests.magics.helpers import consent_widget, org_options, run, shown
@@ -176,10 +175,8 @@ def test_client_credentials_asks_for_the_secret(
 def test_jwt_bearer_with_a_key_file(
     ip: InteractiveShell, org: RunningOrg, tmp_path: Path
 ) -> None:
-    key, certificate = rsa_key_and_certificate()
-    app = new_app(org, certificate=certificate, flows=["jwt_bearer"])
     key_file = tmp_path / "server.key"
-    key_file.write_text(key)
+    app, _ = jwt_app(org, key_file)
 
     run(
         ip,

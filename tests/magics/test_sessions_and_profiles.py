@@ -23,9 +23,8 @@ from tests.login_support import (
     answering,
     callback_app,
     free_port,
+    jwt_app,
     keyring_in_memory,
-    new_app,
-    rsa_key_and_certificate,
     sign_in,
 )
 from tests.magics.helpers import consent_widget, org_options, run, shown, usage_error
@@ -34,6 +33,24 @@ from tests.magics.helpers import consent_widget, org_options, run, shown, usage_
 def stores() -> tuple[ProfileStore, SecretStore]:
     directory = config_dir()
     return ProfileStore(directory), SecretStore(directory, "file")
+
+
+def save_service_profile(
+    ip: InteractiveShell, org: RunningOrg, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Sign in with client credentials as alias 'service', saved as profile 'svc'.
+
+    SF_CLIENT_SECRET is set for that sign-in only, so a later ``--profile svc`` has
+    nothing but the stored secret to use.
+    """
+    monkeypatch.setenv("SF_CLIENT_SECRET", org.client_secret)
+    run(
+        ip,
+        "sf_login",
+        f"--client-credentials --client-id {org.client_id} {org_options(org)} "
+        "--save svc --alias service",
+    )
+    monkeypatch.delenv("SF_CLIENT_SECRET")
 
 
 def browser_sign_in(ip: InteractiveShell, org: RunningOrg, line: str) -> str:
@@ -177,14 +194,7 @@ def test_logout_revoke_forgets_the_profiles_sign_in(
 def test_client_credentials_profile_keeps_its_secret(
     ip: InteractiveShell, org: RunningOrg, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("SF_CLIENT_SECRET", org.client_secret)
-    run(
-        ip,
-        "sf_login",
-        f"--client-credentials --client-id {org.client_id} {org_options(org)} "
-        "--save svc --alias service",
-    )
-    monkeypatch.delenv("SF_CLIENT_SECRET")
+    save_service_profile(ip, org, monkeypatch)
     run(ip, "sf_logout", "--all")
 
     run(ip, "sf_login", "--profile svc")
@@ -344,16 +354,9 @@ def test_whoami_when_the_org_is_unavailable(ip: InteractiveShell) -> None:
 def test_logging_in_from_a_profile_leaves_it_unchanged(
     ip: InteractiveShell, org: RunningOrg, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("SF_CLIENT_SECRET", org.client_secret)
-    run(
-        ip,
-        "sf_login",
-        f"--client-credentials --client-id {org.client_id} {org_options(org)} "
-        "--save svc --alias service",
-    )
+    save_service_profile(ip, org, monkeypatch)
     profiles, _ = stores()
     before = profiles.path.read_text()
-    monkeypatch.delenv("SF_CLIENT_SECRET")
 
     captured = run(ip, "sf_login", "--profile svc --alias other")
 
@@ -365,10 +368,8 @@ def test_logging_in_from_a_profile_leaves_it_unchanged(
 def test_jwt_profile_keeps_the_key_path_not_the_key(
     ip: InteractiveShell, org: RunningOrg, tmp_path: Path
 ) -> None:
-    key, certificate = rsa_key_and_certificate()
-    app = new_app(org, certificate=certificate, flows=["jwt_bearer"])
     key_file = tmp_path / "bot.key"
-    key_file.write_text(key)
+    app, key = jwt_app(org, key_file)
     run(
         ip,
         "sf_login",
