@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -26,31 +24,12 @@ import pytest
 import requests
 
 from sfmagic.emulator import start
+from tests.browser_support import ARTIFACTS, BROWSER_TEST, chromium
+from tests.login_support import free_port
 
-CHROMIUM = shutil.which("chromium")
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 NEW_SITE = "Typed in JupyterLab"
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.live,
-    pytest.mark.skipif(CHROMIUM is None, reason="chromium is not on PATH"),
-    pytest.mark.timeout(240),
-]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+pytestmark = [*BROWSER_TEST, pytest.mark.timeout(240)]
 
 
 def _notebook(org: Any, record_id: str) -> dict[str, Any]:
@@ -106,7 +85,7 @@ def lab(
         # The kernel reads the token from here, so it is not in the notebook.
         "SF_ACCESS_TOKEN": org.access_token(),
     }
-    port = _free_port()
+    port = free_port()
     command = [
         sys.executable,
         "-m",
@@ -171,8 +150,6 @@ def _site(org: Any, record_id: str) -> Any:
 
 
 def test_editor_in_lab_saves_a_changed_field(org: Any, lab: tuple[str, Path]) -> None:
-    from playwright.sync_api import sync_playwright
-
     url, root = lab
     session = org.session()
     session.headers["Authorization"] = f"Bearer {org.access_token()}"
@@ -187,45 +164,37 @@ def test_editor_in_lab_saves_a_changed_field(org: Any, lab: tuple[str, Path]) ->
     (root / "edit.ipynb").write_text(json.dumps(_notebook(org, record_id)))
     ARTIFACTS.mkdir(exist_ok=True)
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(f"{url}/lab/tree/edit.ipynb")
+        page.wait_for_function(
+            "() => window.jupyterapp && window.jupyterapp.shell.currentWidget"
+            " && window.jupyterapp.shell.currentWidget.sessionContext"
+            " && window.jupyterapp.shell.currentWidget.sessionContext.session"
+            " && window.jupyterapp.shell.currentWidget.sessionContext.session"
+            ".kernel",
+            timeout=60_000,
         )
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.goto(f"{url}/lab/tree/edit.ipynb")
-            page.wait_for_function(
-                "() => window.jupyterapp && window.jupyterapp.shell.currentWidget"
-                " && window.jupyterapp.shell.currentWidget.sessionContext"
-                " && window.jupyterapp.shell.currentWidget.sessionContext.session"
-                " && window.jupyterapp.shell.currentWidget.sessionContext.session"
-                ".kernel",
-                timeout=60_000,
-            )
-            page.evaluate(
-                "() => window.jupyterapp.commands.execute('notebook:run-all-cells')"
-            )
-            field = page.locator(".sfmagic-field-Site input")
-            field.wait_for(state="visible", timeout=90_000)
-            field.fill(NEW_SITE)
-            field.press("Tab")
-            status = page.locator(".sfmagic-status")
-            status.filter(has_text="Unsaved changes: Site.").wait_for(timeout=30_000)
-            marked = page.locator(".sfmagic-field-Site").inner_text()
-            _dismiss_news(page)
-            page.screenshot(
-                path=str(ARTIFACTS / "lab-editor-unsaved.png"), full_page=True
-            )
-            page.locator("button.sfmagic-save").click()
-            status.filter(has_text="Saved Account").wait_for(timeout=30_000)
-            saved = page.locator(".sfmagic-field-Site").inner_text()
-            page.locator(".sfmagic-related-Contacts button").first.click()
-            opened = page.locator(".sfmagic-editor .sfmagic-editor h3")
-            opened.first.wait_for(timeout=30_000)
-            opened_heading = opened.first.inner_text()
-            page.screenshot(path=str(ARTIFACTS / "lab-editor.png"), full_page=True)
-        finally:
-            browser.close()
+        page.evaluate(
+            "() => window.jupyterapp.commands.execute('notebook:run-all-cells')"
+        )
+        field = page.locator(".sfmagic-field-Site input")
+        field.wait_for(state="visible", timeout=90_000)
+        field.fill(NEW_SITE)
+        field.press("Tab")
+        status = page.locator(".sfmagic-status")
+        status.filter(has_text="Unsaved changes: Site.").wait_for(timeout=30_000)
+        marked = page.locator(".sfmagic-field-Site").inner_text()
+        _dismiss_news(page)
+        page.screenshot(path=str(ARTIFACTS / "lab-editor-unsaved.png"), full_page=True)
+        page.locator("button.sfmagic-save").click()
+        status.filter(has_text="Saved Account").wait_for(timeout=30_000)
+        saved = page.locator(".sfmagic-field-Site").inner_text()
+        page.locator(".sfmagic-related-Contacts button").first.click()
+        opened = page.locator(".sfmagic-editor .sfmagic-editor h3")
+        opened.first.wait_for(timeout=30_000)
+        opened_heading = opened.first.inner_text()
+        page.screenshot(path=str(ARTIFACTS / "lab-editor.png"), full_page=True)
 
     assert _site(org, record_id) == NEW_SITE
     assert marked.startswith("● Account Site")

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -27,26 +26,13 @@ import nbformat
 import pytest
 import requests
 
+from tests.browser_support import ARTIFACTS, BROWSER_TEST, chromium
 from tests.login_support import free_port
 
-CHROMIUM = shutil.which("chromium")
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 TOKEN = "sfmagic-browser-test"
 ADMIN_FILE = "admin.json"
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.live,
-    pytest.mark.skipif(CHROMIUM is None, reason="chromium is not on PATH"),
-]
+pytestmark = BROWSER_TEST
 
 
 @dataclass
@@ -193,81 +179,69 @@ def sign_in_and_allow(popup: object, admin: dict[str, str]) -> None:
 
 
 def test_consent_widget_in_jupyterlab(lab: Lab) -> None:
-    from playwright.sync_api import sync_playwright
-
     listen_port, paste_port = free_port(), free_port()
     notebook = write_notebook(lab, listen_port, paste_port)
     ARTIFACTS.mkdir(exist_ok=True)
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+    with chromium() as browser:
+        context = browser.new_context(
+            ignore_https_errors=True, viewport={"width": 1280, "height": 900}
         )
-        try:
-            context = browser.new_context(
-                ignore_https_errors=True, viewport={"width": 1280, "height": 900}
-            )
-            page = context.new_page()
-            page.goto(lab.page_url(notebook))
-            page.wait_for_function("window.jupyterapp !== undefined", timeout=90_000)
-            page.wait_for_selector(".jp-Notebook", timeout=90_000)
-            page.wait_for_function(
-                "window.jupyterapp.shell.currentWidget?.sessionContext?.session"
-                "?.kernel?.status === 'idle'",
-                timeout=90_000,
-            )
-            page.evaluate(
-                "window.jupyterapp.commands.execute('notebook:run-all-cells')"
-            )
-            first_link = page.locator("a.sfmagic-sign-in").first
-            first_link.wait_for(timeout=120_000)
-            admin = read_admin(lab)
+        page = context.new_page()
+        page.goto(lab.page_url(notebook))
+        page.wait_for_function("window.jupyterapp !== undefined", timeout=90_000)
+        page.wait_for_selector(".jp-Notebook", timeout=90_000)
+        page.wait_for_function(
+            "window.jupyterapp.shell.currentWidget?.sessionContext?.session"
+            "?.kernel?.status === 'idle'",
+            timeout=90_000,
+        )
+        page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+        first_link = page.locator("a.sfmagic-sign-in").first
+        first_link.wait_for(timeout=120_000)
+        admin = read_admin(lab)
 
-            # 1. The listener path: the sign-in tab comes back to the kernel.
-            with context.expect_page() as opened:
-                first_link.click()
-            popup = opened.value
-            sign_in_and_allow(popup, admin)
-            popup.wait_for_selector("#sfmagic-result", timeout=60_000)
-            assert "You are signed in" in popup.inner_text("#sfmagic-result")
-            signed_in = page.locator(".sfmagic-signed-in").first
-            signed_in.wait_for(timeout=60_000)
-            assert "Signed in as admin@sfmagic.demo" in signed_in.inner_text()
-            assert "(alias 'default')" in signed_in.inner_text()
-            page.screenshot(path=str(ARTIFACTS / "lab-login-listener.png"))
+        # 1. The listener path: the sign-in tab comes back to the kernel.
+        with context.expect_page() as opened:
+            first_link.click()
+        popup = opened.value
+        sign_in_and_allow(popup, admin)
+        popup.wait_for_selector("#sfmagic-result", timeout=60_000)
+        assert "You are signed in" in popup.inner_text("#sfmagic-result")
+        signed_in = page.locator(".sfmagic-signed-in").first
+        signed_in.wait_for(timeout=60_000)
+        assert "Signed in as admin@sfmagic.demo" in signed_in.inner_text()
+        assert "(alias 'default')" in signed_in.inner_text()
+        page.screenshot(path=str(ARTIFACTS / "lab-login-listener.png"))
 
-            # 2. The paste path: nothing listens; copy the address into the box.
-            second_link = page.locator("a.sfmagic-sign-in").last
-            second_link.wait_for(timeout=120_000)
-            redirects: list[str] = []
-            with context.expect_page() as opened:
-                second_link.click()
-            popup = opened.value
-            # The callback page of a remote kernel would not load; the test
-            # answers it itself (an aborted load leaves Chromium on an error
-            # page that can hang page.close() on a busy machine) and leaves the
-            # tab open, as a user would.
-            popup.route(
-                f"http://localhost:{paste_port}/**",
-                lambda route: (
-                    redirects.append(route.request.url),
-                    route.fulfill(status=404, body="This site can't be reached"),
-                ),
-            )
-            sign_in_and_allow(popup, admin)
-            deadline = time.monotonic() + 60
-            while not redirects and time.monotonic() < deadline:
-                popup.wait_for_timeout(100)
-            assert redirects, "the browser was not sent back to the callback"
-            box = page.locator(".sfmagic-consent input[type='text']").last
-            box.fill(redirects[0])
-            page.locator(
-                ".sfmagic-consent button", has_text="Finish sign-in"
-            ).last.click()
-            pasted = page.locator(".sfmagic-signed-in").nth(1)
-            pasted.wait_for(timeout=60_000)
-            assert "(alias 'pasted')" in pasted.inner_text()
-            assert box.input_value() == ""
-            page.screenshot(path=str(ARTIFACTS / "lab-login-paste.png"))
-        finally:
-            browser.close()
+        # 2. The paste path: nothing listens; copy the address into the box.
+        second_link = page.locator("a.sfmagic-sign-in").last
+        second_link.wait_for(timeout=120_000)
+        redirects: list[str] = []
+        with context.expect_page() as opened:
+            second_link.click()
+        popup = opened.value
+        # The callback page of a remote kernel would not load; the test
+        # answers it itself (an aborted load leaves Chromium on an error
+        # page that can hang page.close() on a busy machine) and leaves the
+        # tab open, as a user would.
+        popup.route(
+            f"http://localhost:{paste_port}/**",
+            lambda route: (
+                redirects.append(route.request.url),
+                route.fulfill(status=404, body="This site can't be reached"),
+            ),
+        )
+        sign_in_and_allow(popup, admin)
+        deadline = time.monotonic() + 60
+        while not redirects and time.monotonic() < deadline:
+            popup.wait_for_timeout(100)
+        assert redirects, "the browser was not sent back to the callback"
+        box = page.locator(".sfmagic-consent input[type='text']").last
+        box.fill(redirects[0])
+        page.locator(".sfmagic-consent button", has_text="Finish sign-in").last.click()
+        pasted = page.locator(".sfmagic-signed-in").nth(1)
+        pasted.wait_for(timeout=60_000)
+        assert "(alias 'pasted')" in pasted.inner_text()
+        assert box.input_value() == ""
+        page.screenshot(path=str(ARTIFACTS / "lab-login-paste.png"))

@@ -12,30 +12,14 @@ from __future__ import annotations
 import base64
 import hashlib
 import secrets
-import shutil
 import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-import pytest
-
 from sfmagic.emulator.org import RunningOrg
+from tests.browser_support import BROWSER_TEST, chromium
 
-CHROMIUM = shutil.which("chromium")
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.live,
-    pytest.mark.skipif(CHROMIUM is None, reason="chromium is not on PATH"),
-]
+pytestmark = BROWSER_TEST
 
 
 class OneShotListener:
@@ -76,8 +60,6 @@ class OneShotListener:
 
 
 def test_authorization_code_flow_in_chromium(live: RunningOrg) -> None:
-    from playwright.sync_api import sync_playwright
-
     verifier = secrets.token_urlsafe(48)
     challenge = (
         base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
@@ -100,25 +82,19 @@ def test_authorization_code_flow_in_chromium(live: RunningOrg) -> None:
                 "login_hint": live.username,
             }
         )
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-            )
-            try:
-                context = browser.new_context(ignore_https_errors=True)
-                page = context.new_page()
-                page.goto(f"{live.instance_url}/services/oauth2/authorize?{query}")
-                assert page.input_value("#username") == live.username
-                page.fill("#password", live.password)
-                page.click("#Login")
-                page.wait_for_selector("#oaapprove")
-                assert "Allow access?" in page.content()
-                page.click("#oaapprove")
-                assert listener.received.wait(timeout=30)
-                page.wait_for_load_state()
-                assert "You can close this window" in page.content()
-            finally:
-                browser.close()
+        with chromium() as browser:
+            context = browser.new_context(ignore_https_errors=True)
+            page = context.new_page()
+            page.goto(f"{live.instance_url}/services/oauth2/authorize?{query}")
+            assert page.input_value("#username") == live.username
+            page.fill("#password", live.password)
+            page.click("#Login")
+            page.wait_for_selector("#oaapprove")
+            assert "Allow access?" in page.content()
+            page.click("#oaapprove")
+            assert listener.received.wait(timeout=30)
+            page.wait_for_load_state()
+            assert "You can close this window" in page.content()
 
     assert listener.query["state"] == ["browser-state"]
     code = listener.query["code"][0]
