@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -115,34 +115,39 @@ def complete(text: str, cursor: int, source: DescribeSource) -> Completions:
 
 def _open_quote(text: str, cursor: int) -> int | None:
     """Where the string literal open at the cursor starts, if any."""
-    index, opened = 0, None
-    while index < cursor:
+    opened: int | None = None
+    for _, _, quote in _scan(text, 0, cursor):
+        opened = quote
+    return opened
+
+
+def _scan(text: str, start: int, stop: int) -> Iterator[tuple[int, str, int | None]]:
+    """Each character of ``text[start:stop]``, and the string literal it is in.
+
+    The third item is where the string literal open after that character starts
+    (None outside one, and for a closing quote). A backslash inside a string
+    escapes the character after it; neither is yielded.
+    """
+    index, opened = start, None
+    while index < stop:
         char = text[index]
         if opened is not None and char == "\\":
             index += 2
             continue
         if char == "'":
             opened = index if opened is None else None
+        yield index, char, opened
         index += 1
-    return opened
 
 
 def _levels(text: str, cursor: int) -> list[_Level]:
     """The (sub)queries enclosing the cursor, outermost first."""
     opens: list[int] = []
-    index, in_string = 0, False
-    while index < cursor:
-        char = text[index]
-        if in_string and char == "\\":
-            index += 2
-            continue
-        if char == "'":
-            in_string = not in_string
-        elif not in_string and char == "(":
+    for index, char, quote in _scan(text, 0, cursor):
+        if quote is None and char == "(":
             opens.append(index)
-        elif not in_string and char == ")" and opens:
+        elif quote is None and char == ")" and opens:
             opens.pop()
-        index += 1
     levels = [_Level(0, _from_of(text, 0), "top")]
     for position in opens:
         if not re.match(r"\(\s*SELECT\b", text[position:], re.IGNORECASE):
@@ -154,25 +159,20 @@ def _levels(text: str, cursor: int) -> list[_Level]:
 
 def _from_of(text: str, start: int) -> str | None:
     """The name after FROM at the nesting depth of ``start``."""
-    depth, index, in_string = 0, start, False
-    while index < len(text):
-        char = text[index]
-        if in_string and char == "\\":
-            index += 2
+    depth = 0
+    for index, char, quote in _scan(text, start, len(text)):
+        if quote is not None:
             continue
-        if char == "'":
-            in_string = not in_string
-        elif not in_string and char == "(":
+        if char == "(":
             depth += 1
-        elif not in_string and char == ")":
+        elif char == ")":
             if depth == 0:
                 return None
             depth -= 1
-        elif not in_string and depth == 0 and char in "Ff":
+        elif depth == 0 and char in "Ff":
             match = _FROM.match(text, index)
             if match and (index == 0 or not (text[index - 1].isalnum())):
                 return match.group(1)
-        index += 1
     return None
 
 
