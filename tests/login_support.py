@@ -89,6 +89,15 @@ def new_user(org: RunningOrg, prefix: str = "user") -> TestUser:
     return TestUser(username, password, token, user.id)
 
 
+def admin_connection(org: RunningOrg) -> Any:
+    """A ``Connection`` to ``org``, signed in with its admin's access token."""
+    from sfmagic.client import Connection
+    from sfmagic.client.auth.grants import AccessTokenGrant
+
+    grant = AccessTokenGrant(org.instance_url, org.access_token())
+    return Connection.open(grant, ca_file=org.ca_file)
+
+
 def new_app(org: RunningOrg, **options: Any) -> Any:
     """Register a connected app in the org (``create_connected_app`` options)."""
     options.setdefault("require_secret", False)

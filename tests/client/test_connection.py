@@ -36,7 +36,7 @@ from sfmagic.client.auth import (
 )
 from sfmagic.client.auth.oauth import revoke_token
 from sfmagic.emulator.org import RunningOrg
-from tests.login_support import new_app, shared_org, sign_in
+from tests.login_support import admin_connection, new_app, shared_org, sign_in
 
 FAST_RETRY = retry_policy(attempts=3, backoff=0.01)
 
@@ -94,8 +94,7 @@ def test_ended_session_is_renewed_once_transparently(
 
 
 def test_session_without_renewal_reports_the_end(org: RunningOrg) -> None:
-    grant = AccessTokenGrant(org.instance_url, org.access_token())
-    connection = Connection.open(grant, ca_file=org.ca_file)
+    connection = admin_connection(org)
     end_session(org, connection)
 
     with pytest.raises(InvalidSessionError) as caught:

@@ -11,6 +11,7 @@ import pytest
 
 from sfmagic.client import records
 from sfmagic.emulator import start
+from tests.login_support import admin_connection
 
 pytestmark = pytest.mark.live
 
@@ -23,11 +24,7 @@ def org() -> Iterator[Any]:
 
 @pytest.fixture(scope="module")
 def conn(org: Any) -> Any:
-    from sfmagic.client import Connection
-    from sfmagic.client.auth.grants import AccessTokenGrant
-
-    grant = AccessTokenGrant(org.instance_url, org.access_token())
-    return Connection.open(grant, ca_file=org.ca_file)
+    return admin_connection(org)
 
 
 def _ids(conn: Any, soql: str) -> list[str]:

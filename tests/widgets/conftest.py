@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from sfmagic.emulator import start
+from tests.login_support import admin_connection
 
 
 @pytest.fixture(scope="package")
@@ -20,8 +21,4 @@ def org() -> Iterator[Any]:
 @pytest.fixture(scope="package")
 def conn(org: Any) -> Any:
     """A Connection to the demo org, logged in with its admin's access token."""
-    from sfmagic.client import Connection
-    from sfmagic.client.auth.grants import AccessTokenGrant
-
-    grant = AccessTokenGrant(org.instance_url, org.access_token())
-    return Connection.open(grant, ca_file=org.ca_file)
+    return admin_connection(org)

@@ -26,6 +26,7 @@ from sfmagic.widgets.fields import (
     TextAreaField,
     TextField,
 )
+from tests.login_support import admin_connection
 
 pytestmark = pytest.mark.live
 
@@ -91,11 +92,7 @@ def org(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 
 @pytest.fixture(scope="module")
 def conn(org: Any) -> Any:
-    from sfmagic.client import Connection
-    from sfmagic.client.auth.grants import AccessTokenGrant
-
-    grant = AccessTokenGrant(org.instance_url, org.access_token())
-    return Connection.open(grant, ca_file=org.ca_file)
+    return admin_connection(org)
 
 
 def _account(conn: Any) -> dict[str, Any]:
