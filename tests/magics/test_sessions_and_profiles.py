@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import stat
 from pathlib import Path
+from typing import Any
 
 import keyring
 import pytest
@@ -53,14 +54,19 @@ def save_service_profile(
     monkeypatch.delenv("SF_CLIENT_SECRET")
 
 
-def browser_sign_in(ip: InteractiveShell, org: RunningOrg, line: str) -> str:
-    """Run a browser ``%sf_login`` and finish it; the text it showed."""
-    captured = run(ip, "sf_login", line)
-    widget = consent_widget(captured)
+def finish_sign_in(org: RunningOrg, widget: Any) -> None:
+    """Sign in as the admin on the consent widget's page and wait for the widget."""
     redirect = sign_in(org, widget.login.authorize_url, org.username, org.password)
     requests.get(redirect, timeout=30)
     widget.login.wait(10)
-    return shown(captured)
+
+
+def save_browser_profile(ip: InteractiveShell, org: RunningOrg, name: str) -> Any:
+    """Sign in through the browser, saved as profile ``name``; the connected app."""
+    app, _, port = callback_app(org)
+    line = f"--client-id {app.client_id} {org_options(org)} --port {port} --save {name}"
+    finish_sign_in(org, consent_widget(run(ip, "sf_login", line)))
+    return app
 
 
 def test_whoami_shows_user_org_instance_version_usage(
@@ -123,9 +129,7 @@ def test_logout_all(ip: InteractiveShell) -> None:
 def test_browser_login_saved_and_reused_from_its_profile(
     ip: InteractiveShell, org: RunningOrg
 ) -> None:
-    app, _, port = callback_app(org)
-    line = f"--client-id {app.client_id} {org_options(org)} --port {port} --save dev"
-    browser_sign_in(ip, org, line)
+    app = save_browser_profile(ip, org, "dev")
     profiles, secrets = stores()
     run(ip, "sf_logout")
 
@@ -153,9 +157,7 @@ def test_browser_login_saved_and_reused_from_its_profile(
 def test_revoked_profile_offers_the_consent_widget(
     ip: InteractiveShell, org: RunningOrg
 ) -> None:
-    app, _, port = callback_app(org)
-    line = f"--client-id {app.client_id} {org_options(org)} --port {port} --save ops"
-    browser_sign_in(ip, org, line)
+    save_browser_profile(ip, org, "ops")
     refresh_token = sfmagic.connection().refresh_token
     assert refresh_token is not None
     revoke_token(org.session(), org.instance_url, refresh_token)
@@ -170,9 +172,7 @@ def test_revoked_profile_offers_the_consent_widget(
         "again below."
     )
     assert secrets.get(secret_key("ops", "refresh_token")) is None
-    redirect = sign_in(org, widget.login.authorize_url, org.username, org.password)
-    requests.get(redirect, timeout=30)
-    widget.login.wait(10)
+    finish_sign_in(org, widget)
     assert secrets.get(secret_key("ops", "refresh_token"))
     assert sfmagic.connection("ops").username == org.username
 
@@ -180,9 +180,7 @@ def test_revoked_profile_offers_the_consent_widget(
 def test_logout_revoke_forgets_the_profiles_sign_in(
     ip: InteractiveShell, org: RunningOrg
 ) -> None:
-    app, _, port = callback_app(org)
-    line = f"--client-id {app.client_id} {org_options(org)} --port {port} --save rv"
-    browser_sign_in(ip, org, line)
+    save_browser_profile(ip, org, "rv")
 
     run(ip, "sf_logout", "--revoke")
     captured = run(ip, "sf_login", "--profile rv")
