@@ -25,8 +25,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sfmagic import __version__
 
-CURRENT_API = "59.0"
-
 if TYPE_CHECKING:
     from sfmagic.emulator.org import RunningOrg
 
@@ -261,13 +259,14 @@ def run_demo(args: argparse.Namespace, *, out: TextIO | None = None) -> int:
     """Start the demo org, print the answer to a sample query, and stop."""
     out = out or sys.stdout
     from sfmagic.emulator import start
+    from sfmagic.emulator.settings import CURRENT_API_VERSION
 
     soql = DEMO_QUERY.format(limit=args.limit)
     with start(demo=True) as org:
         session = org.session()
         session.headers["Authorization"] = f"Bearer {org.access_token()}"
         response = session.get(
-            f"{org.instance_url}/services/data/v{CURRENT_API}/query/",
+            f"{org.instance_url}/services/data/v{CURRENT_API_VERSION}/query/",
             params={"q": soql},
             timeout=60,
         )
