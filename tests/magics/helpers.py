@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -70,6 +71,18 @@ def find_leaks(text: str, secrets: list[str]) -> list[str]:
     found += [m.group(0)[:12] + "…" for m in ACCESS_TOKEN.finditer(text)]
     found += [m.group(0)[:12] + "…" for m in REFRESH_TOKEN.finditer(text)]
     return found
+
+
+def python_facts(script: str) -> Any:
+    """Run ``script`` in a fresh interpreter; the JSON on the last line it printed."""
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 def kernel_spec(tmp_path: Path) -> Path:

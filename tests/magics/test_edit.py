@@ -6,10 +6,7 @@ data); each test makes the records it opens, with names of its own.
 
 from __future__ import annotations
 
-import json
 import secrets
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -18,7 +15,7 @@ import pytest
 from IPython.core.interactiveshell import InteractiveShell
 
 import sfmagic
-from tests.magics.helpers import usage_error
+from tests.magics.helpers import python_facts, usage_error
 
 pytestmark = pytest.mark.live
 
@@ -194,15 +191,9 @@ def test_load_ext_and_help_import_neither_widgets_nor_client() -> None:
         """
     )
 
-    result = subprocess.run(
-        [sys.executable, "-c", script],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=120,
-    )
+    facts = python_facts(script)
 
-    assert json.loads(result.stdout.strip().splitlines()[-1]) == {
+    assert facts == {
         "heavy": [],
         "help": True,
     }

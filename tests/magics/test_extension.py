@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import re
-import subprocess
-import sys
 import textwrap
 
 import pytest
@@ -13,6 +10,7 @@ from IPython.core.interactiveshell import InteractiveShell
 from IPython.utils.capture import capture_output
 
 from sfmagic.magics import _magic_classes
+from tests.magics.helpers import python_facts
 
 MAGICS = ("sf_login", "sf_use", "sf_logout", "sf_whoami", "sf_profiles")
 ALL_MAGICS = sorted(
@@ -169,14 +167,7 @@ LIGHT_LOAD = textwrap.dedent(
 def test_loading_imports_nothing_heavy() -> None:
     script = LIGHT_LOAD.format(magics=list(MAGICS), heavy=HEAVY)
 
-    result = subprocess.run(
-        [sys.executable, "-c", script],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=120,
-    )
-    facts = json.loads(result.stdout.strip().splitlines()[-1])
+    facts = python_facts(script)
 
     assert facts["heavy"] == []
     assert set(MAGICS) <= set(facts["magics"])
@@ -187,14 +178,7 @@ def test_the_heavy_check_can_fail() -> None:
         "before = set(sys.modules)", "import sfmagic.client.connection"
     )
 
-    result = subprocess.run(
-        [sys.executable, "-c", script],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=120,
-    )
-    facts = json.loads(result.stdout.strip().splitlines()[-1])
+    facts = python_facts(script)
 
     assert "requests" in facts["heavy"]
     assert "sfmagic.client" in facts["heavy"]
