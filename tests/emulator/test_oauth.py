@@ -13,7 +13,6 @@ import secrets
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from types import SimpleNamespace
 from typing import Any
@@ -21,10 +20,6 @@ from urllib.parse import parse_qs, urlsplit
 
 import jwt
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from simple_salesforce.api import Salesforce
@@ -43,6 +38,7 @@ from sfmagic.emulator.schema import Schema
 from sfmagic.emulator.settings import OrgSettings
 from sfmagic.emulator.store import Store
 from tests.emulator.conftest import LoginRewrite
+from tests.login_support import rsa_key_and_certificate
 
 INSTANCE_URL = "https://testserver"
 TOKEN = "/services/oauth2/token"
@@ -746,27 +742,8 @@ class KeyPair:
 
 
 def make_key_pair() -> KeyPair:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "sfmagic test")])
-    now = datetime.now(UTC)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(days=1))
-        .not_valid_after(now + timedelta(days=30))
-        .sign(key, hashes.SHA256())
-    )
-    return KeyPair(
-        private_pem=key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        ),
-        certificate_pem=certificate.public_bytes(serialization.Encoding.PEM).decode(),
-    )
+    key, certificate = rsa_key_and_certificate()
+    return KeyPair(private_pem=key.encode(), certificate_pem=certificate)
 
 
 @pytest.fixture(scope="module")
