@@ -693,3 +693,30 @@ def test_jobs_survive_a_restart_and_resume(tmp_path: Path) -> None:
             'SELECT count(*) FROM "Account" WHERE "Name" LIKE ?', (f"{prefix} later%",)
         )[0][0]
         assert count == 450
+
+
+def test_an_abort_keeps_the_counts_saved_after_the_request_read_the_job(
+    org: RunningOrg,
+) -> None:
+    # The abort request reads the job, then the worker saves another chunk, then
+    # the abort takes the lock: the chunk's counts must survive the abort.
+    from sfmagic.emulator.bulk.service import BulkService
+
+    service = BulkService(org.state)
+    try:
+        job = service.create_ingest_job(
+            {"object": "Account", "operation": "insert"},
+            user_id=org.state.admin.user_id,
+            api_version="68.0",
+        )
+        seen_by_request = service.jobs.get(job.id)
+        with service.jobs.write() as conn:
+            service.jobs.update(
+                conn, seen_by_request, state="InProgress", records_processed=400
+            )
+        aborted = service._abort(seen_by_request)
+        stored = service.jobs.get(job.id)
+        assert (aborted.state, aborted.records_processed) == ("Aborted", 400)
+        assert (stored.state, stored.records_processed) == ("Aborted", 400)
+    finally:
+        service.stop()

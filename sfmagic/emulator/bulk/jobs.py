@@ -300,6 +300,13 @@ class JobTable:
             conn.execute("DELETE FROM _bulk_query_rows WHERE job_id = ?", (job_id,))
             conn.execute("DELETE FROM _bulk_ingest_results WHERE job_id = ?", (job_id,))
 
+    def current(self, conn: sqlite3.Connection, job_id: str) -> Job | None:
+        """The job as stored now, read on ``conn`` (None once deleted)."""
+        row = conn.execute(
+            f"SELECT {_COLUMNS} FROM _bulk_jobs WHERE id = ?", (job_id,)
+        ).fetchone()
+        return _from_row(row) if row else None
+
     def state_of(self, conn: sqlite3.Connection, job_id: str) -> str | None:
         """The stored state of a job, read on ``conn`` (None once deleted)."""
         row = conn.execute(

@@ -212,11 +212,16 @@ class BulkService:
 
     def _abort(self, job: Job) -> Job:
         with self.jobs.write() as conn:
-            state = self.jobs.state_of(conn, job.id) or job.state
+            # Read the job again under the lock: the worker may have counted more
+            # records since the request read it, and those counts must survive.
+            stored = self.jobs.current(conn, job.id) or job
+            state = stored.state
             if state in FINISHED_STATES:
                 word = "Completed" if state == "JobComplete" else state
                 raise _invalid_state(f"Aborting already {word} Job not allowed")
-            changed = self.jobs.update(conn, job, expect_state=state, state="Aborted")
+            changed = self.jobs.update(
+                conn, stored, expect_state=state, state="Aborted"
+            )
         if changed is None:
             raise _invalid_state("The job changed state while being aborted")
         return changed
