@@ -31,6 +31,7 @@ from sfmagic.emulator.schema import Schema
 from sfmagic.emulator.server import HttpsServer, bind_socket, url_host
 from sfmagic.emulator.settings import OrgSettings
 from sfmagic.emulator.store import Store
+from sfmagic.emulator.tooling import ToolingApi
 from sfmagic.emulator.values import parse_stored_datetime, stored_datetime
 
 __all__ = ["DATABASE_FILE", "OrgState", "RunningOrg", "start_org"]
@@ -57,6 +58,8 @@ class OrgState:
     admin: AdminCredentials
     schema_modified: datetime
     """When the org's schema last changed; describes report it as modified then."""
+    tooling: ToolingApi
+    """The Tooling API's objects, derived from ``schema`` and stored apart."""
     on_stop: list[Callable[[], None]] = field(default_factory=list)
     """Called when the org stops, last registered first (background workers)."""
 
@@ -254,7 +257,9 @@ def build_state(
     """An org's state on ``database`` (None: in memory), not yet served."""
     schema = _load_schema(schema_file)
     store = Store(schema, database)
+    tooling: ToolingApi | None = None
     try:
+        tooling = ToolingApi.build(schema, settings)
         identity = Identity(store, settings)
         admin = identity.bootstrap(instance_url=instance_url)
         return OrgState(
@@ -268,8 +273,11 @@ def build_state(
             usage=ApiUsage(store, settings.daily_api_limit),
             admin=admin,
             schema_modified=_schema_modified(store, schema),
+            tooling=tooling,
         )
     except BaseException:
+        if tooling is not None:
+            tooling.close()
         store.close()
         raise
 
@@ -311,4 +319,5 @@ def _close_state(state: OrgState) -> None:
         except Exception:
             logger.exception("error while stopping the org")
     state.usage.flush()
+    state.tooling.close()
     state.store.close()

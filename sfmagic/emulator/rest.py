@@ -16,7 +16,18 @@ path (after ``/services/data/vNN.N/``)       methods                answer
 ``query/?q=``, ``queryAll/?q=``             GET                    first page
 ``query/{locator}``, ``queryAll/{…}``       GET                    next page
 ``limits``                                  GET                    org limits
+``tooling/sobjects``                        GET                    tooling global
+``tooling/sobjects/{O}``                    GET                    basic info
+``tooling/sobjects/{O}/describe``           GET                    tooling describe
+``tooling/query/?q=``                       GET                    first page
+``tooling/query/{locator}``                 GET                    next page
 ==========================================  =====================  ================
+
+The ``tooling/`` resources are the Tooling API: the objects of
+``sfmagic.emulator.tooling`` (EntityDefinition, ApexClass), with their own
+schema, rows and query locators. The data API's objects are unknown there (a
+query answers 400 INVALID_TYPE, a describe 404) and the tooling objects are
+unknown to the data API.
 
 Every path is accepted with and without a trailing slash, and HEAD wherever GET
 is. Paths are routed on the raw request path: it is split on ``/`` first and each
@@ -82,6 +93,7 @@ if TYPE_CHECKING:
 
     from sfmagic.emulator.identity import Session
     from sfmagic.emulator.org import OrgState
+    from sfmagic.emulator.query import QueryEngine
 
 __all__ = ["ROUTES", "RestCall", "version_label"]
 
@@ -129,6 +141,13 @@ class RestCall:
     def sobject(self) -> SObjectDef:
         """The sObject named in the path; 404 NOT_FOUND when there is none."""
         found = self.org.schema.get(self.params["sobject"])
+        if found is None:
+            raise not_found()
+        return found
+
+    def tooling_sobject(self) -> SObjectDef:
+        """The Tooling API object named in the path; 404 NOT_FOUND otherwise."""
+        found = self.org.tooling.schema.get(self.params["sobject"])
         if found is None:
             raise not_found()
         return found
@@ -610,11 +629,13 @@ def query_all(call: RestCall) -> Response:
     return _run_query(call, include_deleted=True)
 
 
-def _run_query(call: RestCall, *, include_deleted: bool) -> Response:
+def _run_query(
+    call: RestCall, *, include_deleted: bool, engine: QueryEngine | None = None
+) -> Response:
     text = call.request.query_params.get("q")
     if not text or not text.strip():
         raise ApiError(400, "MALFORMED_QUERY", "A query string has to be specified")
-    result = call.org.queries.run(
+    result = (engine or call.org.queries).run(
         text,
         include_deleted=include_deleted,
         api_version=call.version,
@@ -634,8 +655,10 @@ def query_all_more(call: RestCall) -> Response:
     return _more(call, include_deleted=True)
 
 
-def _more(call: RestCall, *, include_deleted: bool) -> Response:
-    result = call.org.queries.more(
+def _more(
+    call: RestCall, *, include_deleted: bool, engine: QueryEngine | None = None
+) -> Response:
+    result = (engine or call.org.queries).more(
         call.params["locator"],
         include_deleted=include_deleted,
         api_version=call.version,
@@ -651,6 +674,46 @@ def batch_size(header: str | None) -> int:
     if not match or not match.group(1).isdigit():
         return DEFAULT_BATCH_SIZE
     return max(MIN_BATCH_SIZE, min(MAX_BATCH_SIZE, int(match.group(1))))
+
+
+# --- the Tooling API -----------------------------------------------------------
+
+
+def tooling_describe_global(call: RestCall) -> Response:
+    """``GET tooling/sobjects``: every Tooling API object."""
+    unchanged = conditional(call.request, call.org.schema_modified)
+    if unchanged is not None:
+        return unchanged
+    body = describe.describe_global(call.org.tooling.schema, call.version)
+    return JsonResponse(body, headers=last_modified_header(call.org.schema_modified))
+
+
+def tooling_sobject_info(call: RestCall) -> Response:
+    """``GET tooling/sobjects/{O}``: the global entry (no recent items)."""
+    sobject = call.tooling_sobject()
+    return JsonResponse(describe.basic_info(sobject, call.version, []))
+
+
+def tooling_sobject_describe(call: RestCall) -> Response:
+    """``GET tooling/sobjects/{O}/describe``: the full describe."""
+    sobject = call.tooling_sobject()
+    unchanged = conditional(call.request, call.org.schema_modified)
+    if unchanged is not None:
+        return unchanged
+    body = describe.describe_sobject(
+        sobject, call.version, instance_url=call.org.instance_url
+    )
+    return JsonResponse(body, headers=last_modified_header(call.org.schema_modified))
+
+
+def tooling_query(call: RestCall) -> Response:
+    """``GET tooling/query/?q=``: the first page, from the tooling objects."""
+    return _run_query(call, include_deleted=False, engine=call.org.tooling.queries)
+
+
+def tooling_query_more(call: RestCall) -> Response:
+    """``GET tooling/query/{locator}``: a following page of a tooling query."""
+    return _more(call, include_deleted=False, engine=call.org.tooling.queries)
 
 
 # --- limits -------------------------------------------------------------------
@@ -703,6 +766,14 @@ RESOURCES = (
     Resource(("queryAll",), {"GET": query_all}),
     Resource(("queryAll", "{locator}"), {"GET": query_all_more}),
     Resource(("limits",), {"GET": limits}),
+    Resource(("tooling", "sobjects"), {"GET": tooling_describe_global}),
+    Resource(("tooling", "sobjects", "{sobject}"), {"GET": tooling_sobject_info}),
+    Resource(
+        ("tooling", "sobjects", "{sobject}", "describe"),
+        {"GET": tooling_sobject_describe},
+    ),
+    Resource(("tooling", "query"), {"GET": tooling_query}),
+    Resource(("tooling", "query", "{locator}"), {"GET": tooling_query_more}),
 )
 
 ROUTES: list[BaseRoute] = [RestRoute(RESOURCES)]

@@ -61,6 +61,10 @@ class QueryEngine:
     clock
         Returns the current time (timezone-aware); date literals and the
         OpenActivity/ActivityHistory split read it. Tests inject a fixed one.
+    api_path
+        Where the API sits below ``/services/data/vNN.N/``: ``""`` for the data
+        API, ``"tooling/"`` for the Tooling API. Record urls and
+        ``nextRecordsUrl`` are built under it.
     """
 
     def __init__(
@@ -70,8 +74,10 @@ class QueryEngine:
         settings: OrgSettings,
         *,
         clock: Clock | None = None,
+        api_path: str = "",
     ) -> None:
         self.store = store
+        self.api_path = api_path
         self.schema = schema
         self.settings = settings
         self.clock = clock or _utc_now
@@ -195,7 +201,7 @@ class QueryEngine:
             locator = cursor.locator or self.cursors.open(cursor)
             result["done"] = False
             result["nextRecordsUrl"] = _next_url(
-                api_version, include_deleted, locator, following
+                api_version, include_deleted, locator, following, self.api_path
             )
         result["records"] = records
         return result
@@ -244,7 +250,9 @@ class QueryEngine:
         api_version: str,
     ) -> list[dict[str, Any]]:
         """Build records from rows and fill in their child relationships."""
-        records = _build_all(plan.shape, _sobjects_prefix(api_version), rows)
+        records = _build_all(
+            plan.shape, _sobjects_prefix(api_version, self.api_path), rows
+        )
         if not plan.children:
             return records
         parent_ids = [row[0] for row in rows]
@@ -296,7 +304,7 @@ class QueryEngine:
                 locator = self.cursors.open(cursor)
                 result["done"] = False
                 result["nextRecordsUrl"] = _next_url(
-                    api_version, include_deleted, locator, CHILD_BATCH
+                    api_version, include_deleted, locator, CHILD_BATCH, self.api_path
                 )
             result["records"] = head
             results[parent_id] = result
@@ -350,15 +358,15 @@ def _build_all(
     return [record for row in rows if (record := build(row)) is not None]
 
 
-def _sobjects_prefix(api_version: str) -> str:
-    return f"/services/data/v{api_version}/sobjects/"
+def _sobjects_prefix(api_version: str, api_path: str) -> str:
+    return f"/services/data/v{api_version}/{api_path}sobjects/"
 
 
 def _next_url(
-    api_version: str, include_deleted: bool, locator: str, offset: int
+    api_version: str, include_deleted: bool, locator: str, offset: int, api_path: str
 ) -> str:
     resource = "queryAll" if include_deleted else "query"
-    return f"/services/data/v{api_version}/{resource}/{locator}-{offset}"
+    return f"/services/data/v{api_version}/{api_path}{resource}/{locator}-{offset}"
 
 
 def _refuse_nested(shape: ObjectShape) -> None:
