@@ -525,14 +525,22 @@ def test_all_rows_includes_deleted_records(
 def test_tooling_queries_go_to_the_tooling_api(
     ip_logged_in: InteractiveShell, caplog: pytest.LogCaptureFixture
 ) -> None:
-    # The emulator has no Tooling API: the request's path and the refusal show
-    # where the query went.
     caplog.set_level(logging.INFO, logger="sfmagic.client")
-    message = soql_error(ip_logged_in, "--tooling SELECT Id FROM ApexClass")
-    assert "NOT_FOUND" in message
+    frame = line(
+        ip_logged_in,
+        "--tooling SELECT QualifiedApiName, Label, IsQueryable FROM EntityDefinition "
+        "WHERE QualifiedApiName = 'Account'",
+    )
+    assert frame.to_dict("records") == [
+        {"QualifiedApiName": "Account", "Label": "Account", "IsQueryable": True}
+    ]
+    assert list(frame.dtypes) == [TEXT, TEXT, pd.BooleanDtype()]
     paths = [record.getMessage() for record in caplog.records]
-    assert any("/tooling/sobjects/ApexClass/describe" in path for path in paths)
+    assert any("/tooling/sobjects/EntityDefinition/describe" in path for path in paths)
     assert any("/tooling/query" in path for path in paths)
+    # The data API's objects are not the Tooling API's.
+    message = soql_error(ip_logged_in, "--tooling SELECT Id FROM Account")
+    assert "INVALID_TYPE" in message
 
 
 def test_conn_picks_another_connection(ip_logged_in: InteractiveShell) -> None:
