@@ -16,6 +16,7 @@ path (after ``/services/data/vNN.N/``)       methods                answer
 ``query/?q=``, ``queryAll/?q=``             GET                    first page
 ``query/{locator}``, ``queryAll/{…}``       GET                    next page
 ``limits``                                  GET                    org limits
+``tooling``                                 GET                    tooling index
 ``tooling/sobjects``                        GET                    tooling global
 ``tooling/sobjects/{O}``                    GET                    basic info
 ``tooling/sobjects/{O}/describe``           GET                    tooling describe
@@ -315,7 +316,7 @@ def versions() -> Response:
 
 def resource_index(call: RestCall) -> Response:
     """``GET vNN.N/``: the resources this org serves, by name."""
-    names = ["sobjects", "query", "queryAll", "limits"]
+    names = ["sobjects", "query", "queryAll", "limits", "tooling"]
     mounted: frozenset[str] = call.request.app.state.mounted
     optional = {"search": "search", "composite": "composite", "bulk": "jobs"}
     names += [resource for module, resource in optional.items() if module in mounted]
@@ -679,6 +680,12 @@ def batch_size(header: str | None) -> int:
 # --- the Tooling API -----------------------------------------------------------
 
 
+def tooling_index(call: RestCall) -> Response:
+    """``GET tooling``: the Tooling API's resources, by name."""
+    base = f"{call.base}/tooling"
+    return JsonResponse({name: f"{base}/{name}" for name in ("sobjects", "query")})
+
+
 def tooling_describe_global(call: RestCall) -> Response:
     """``GET tooling/sobjects``: every Tooling API object."""
     unchanged = conditional(call.request, call.org.schema_modified)
@@ -766,6 +773,7 @@ RESOURCES = (
     Resource(("queryAll",), {"GET": query_all}),
     Resource(("queryAll", "{locator}"), {"GET": query_all_more}),
     Resource(("limits",), {"GET": limits}),
+    Resource(("tooling",), {"GET": tooling_index}),
     Resource(("tooling", "sobjects"), {"GET": tooling_describe_global}),
     Resource(("tooling", "sobjects", "{sobject}"), {"GET": tooling_sobject_info}),
     Resource(

@@ -58,6 +58,17 @@ def _tooling_query(sf: Salesforce, soql: str) -> dict[str, Any]:
     return result
 
 
+def test_the_resource_index_leads_to_the_tooling_resources(api: Api) -> None:
+    index = api.get("").json()
+    assert index["tooling"] == f"/services/data/v{CLIENT_VERSION}/tooling"
+    tooling = api.get(index["tooling"] + "/").json()
+    assert tooling == {
+        "sobjects": f"/services/data/v{CLIENT_VERSION}/tooling/sobjects",
+        "query": f"/services/data/v{CLIENT_VERSION}/tooling/query",
+    }
+    assert api.get(tooling["sobjects"]).status_code == 200
+
+
 def test_describe_global_lists_the_tooling_objects_only(sf: Salesforce) -> None:
     result = sf.toolingexecute("sobjects")
     by_name = {entry["name"]: entry for entry in result["sobjects"]}
