@@ -1,4 +1,4 @@
-"""A local Salesforce org: the REST data API over HTTPS, on SQLite.
+"""A local Salesforce org: the REST data and Tooling APIs over HTTPS, on SQLite.
 
 Start one from Python::
 
