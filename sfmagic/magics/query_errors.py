@@ -103,6 +103,8 @@ def query_error(
 ) -> UsageError | None:
     """The ``UsageError`` for an exception of ``run_query``, or None when it
     is not a mistake of the notebook user (it should then propagate)."""
+    from requests import RequestException
+
     from sfmagic.client.binding import QueryTooLongError, UnboundNamesError
     from sfmagic.client.errors import (
         InvalidSessionError,
@@ -132,7 +134,16 @@ def query_error(
             "%sf_login again."
         )
     if isinstance(error, ServiceUnavailableError):
-        return None
+        code = f" {error.error_code}" if error.error_code else ""
+        return UsageError(
+            f"%{magic}: Salesforce answered {error.status}{code} after retries, so "
+            "try again later or check the org's status."
+        )
+    if isinstance(error, RequestException):
+        return UsageError(
+            f"%{magic}: the org could not be reached, so check the network (or "
+            "restart the emulator) and try again."
+        )
     if isinstance(error, SalesforceError):
         return salesforce_error(magic, error, source, soql)
     if isinstance(error, TypeError) and "as a SOQL value" in str(error):
