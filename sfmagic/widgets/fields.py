@@ -38,7 +38,13 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from sfmagic.client.record_checks import is_email, is_record_id, json_value, required
+from sfmagic.client.record_checks import (
+    is_email,
+    is_record_id,
+    json_value,
+    parse_datetime,
+    required,
+)
 
 __all__ = ["FieldWidget", "LookupField", "field_widget", "is_editable"]
 
@@ -322,11 +328,7 @@ class DateTimeField(FieldWidget):
         if not value:
             self.input.value = None
             return
-        text = re.sub(
-            r"([+-]\d{2})(\d{2})$", r"\1:\2", str(value).replace("Z", "+00:00")
-        )
-        moment = datetime.fromisoformat(text)
-        moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        moment = parse_datetime(str(value))
         self.input.value = moment.astimezone(UTC).replace(microsecond=0)
 
 
