@@ -20,6 +20,8 @@ from datetime import UTC, date, datetime, time
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from sfmagic.client.binding import quote_value
+
 __all__ = [
     "Problem",
     "is_email",
@@ -259,8 +261,7 @@ def soql_literal(meta_field: Mapping[str, Any], value: Any) -> str:
         text = str(value)
         if re.fullmatch(r"[0-9T:.+\-Z]+", text):
             return text
-    escaped = str(value).replace("\\", "\\\\").replace("'", "\\'")
-    return f"'{escaped}'"
+    return quote_value(str(value))
 
 
 def is_email(text: str) -> bool:

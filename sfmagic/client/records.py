@@ -49,6 +49,7 @@ from typing import Any
 
 import requests
 
+from sfmagic.client.binding import quote_value
 from sfmagic.client.describe_cache import describe_cache
 from sfmagic.client.errors import LoginError, SalesforceError, SfmagicError
 from sfmagic.client.query_transport import QueryTransport, as_transport
@@ -463,8 +464,7 @@ def search_names(
     conn: Any, targets: Sequence[str], text: str, *, limit: int = 10
 ) -> list[tuple[str, str, str]]:
     """Records of ``targets`` whose name starts with ``text``: (id, name, sobject)."""
-    prefix = text.replace("\\", "\\\\").replace("'", "\\'").replace("%", "\\%")
-    prefix = prefix.replace("_", "\\_")
+    prefix = quote_value(text)[1:-1].replace("%", "\\%").replace("_", "\\_")
     found: list[tuple[str, str, str]] = []
     for target in targets:
         meta = describe(conn, target)

@@ -355,6 +355,21 @@ def test_search_names_offers_records_by_name_prefix(conn: Any) -> None:
     assert {sobject for _, _, sobject in found} == {"Account"}
 
 
+def test_find_and_search_names_quote_awkward_text(conn: Any) -> None:
+    name = "Quote 'a' \"b\" \\c 50%_off\tend"
+    record_id = records.create("Account", {"Name": name}, conn=conn)
+    try:
+        found = records.find("Account", {"Name": name}, conn=conn)
+        offered = records.search_names(conn, ["Account"], name[:20])
+        wildcard = records.search_names(conn, ["Account"], "Quote 'a' \"b\" \\c 5_")
+    finally:
+        records.delete("Account", record_id, conn=conn)
+
+    assert [row["Id"] for row in found] == [record_id]
+    assert [row[0] for row in offered] == [record_id]
+    assert wildcard == []
+
+
 def test_delete_of_a_record_changed_since_load_is_a_conflict(conn: Any) -> None:
     record_id = records.create("Account", {"Name": "Delete Race Ltd"}, conn=conn)
     mine = records.get("Account", record_id, conn=conn)
