@@ -36,6 +36,7 @@ before dropping unsaved changes; the methods of the same names do not ask.
 
 from __future__ import annotations
 
+import html
 import shlex
 from collections.abc import Mapping
 from typing import Any
@@ -699,4 +700,4 @@ def _cell(value: Any) -> str:
 
 
 def _html(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return html.escape(text, quote=False)
